@@ -1,0 +1,174 @@
+"""The vocabulary of a check: what it is, what it expects, what it found.
+
+A *check* is a plain function ``fn(budget: Budget) -> CheckResult`` named in the registry by a dotted
+path ``"package.module:function"``. It compares a claim against an independent oracle and returns one
+of three outcomes:
+
+- ``verified``: every instance tried agreed with the claim within the stated tolerance;
+- ``refuted``: a counterexample was found (it is returned, so it can be saved and replayed);
+- ``inconclusive``: the oracle could not decide (a solver status that is not optimal, a budget ran
+  out), with the reason.
+
+A check *expects* ``holds`` (a theorem) or ``fails`` (a planted-false variant or a boundary where a
+hypothesis is dropped). It *passes* when what it found matches what it expects.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable, Literal
+
+import numpy as np
+
+Kind = Literal["symbolic", "numeric", "property"]
+Expectation = Literal["holds", "fails"]
+
+
+class Outcome(str, Enum):
+    """The three outcomes of a check."""
+
+    VERIFIED = "verified"
+    REFUTED = "refuted"
+    INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How hard a check should try. ``quick`` is the default suite's size; ``full`` the slow sweep."""
+
+    level: Literal["quick", "full"] = "quick"
+    seed: int = 0
+
+    @property
+    def full(self) -> bool:
+        return self.level == "full"
+
+    def n(self, quick: int, full: int) -> int:
+        """Number of instances to try at this level."""
+        return full if self.full else quick
+
+
+@dataclass
+class CheckResult:
+    """What a check found.
+
+    ``worst_residual`` is the largest violation seen, in the units the check states in ``detail``
+    (for a verified check it is below tolerance; for a refuted one it is the counterexample's).
+    ``counterexamples`` are JSON-serialisable dicts from which the case can be rebuilt.
+    """
+
+    outcome: Outcome
+    worst_residual: float = 0.0
+    instances: int = 0
+    detail: str = ""
+    counterexamples: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "worst_residual": _finite_or_none(self.worst_residual),
+            "instances": self.instances,
+            "detail": self.detail,
+            "counterexamples": [to_jsonable(c) for c in self.counterexamples],
+        }
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check: where its code lives and what it should find.
+
+    ``target`` is ``"module:function"``; ``hypothesis_dropped`` names the hypothesis of the theorem that
+    this check removes (for ``expect="fails"`` boundary checks) or ``None``; ``planted`` marks a
+    deliberately false variant that the suite must reject.
+    """
+
+    name: str
+    kind: Kind
+    target: str
+    expect: Expectation = "holds"
+    planted: bool = False
+    hypothesis_dropped: str | None = None
+    slow: bool = False
+
+    def load(self) -> Callable[[Budget], CheckResult]:
+        """Import the check function named by ``target``."""
+        module_name, _, attr = self.target.partition(":")
+        if not attr:
+            raise ValueError(f"check target {self.target!r} is not of the form 'module:function'")
+        module = importlib.import_module(module_name)
+        fn = getattr(module, attr, None)
+        if fn is None or not callable(fn):
+            raise ValueError(f"check target {self.target!r}: no function {attr!r} in {module_name}")
+        return fn
+
+    def passed(self, result: CheckResult) -> bool:
+        """A theorem passes when verified; a planted or boundary variant passes when refuted."""
+        wanted = Outcome.VERIFIED if self.expect == "holds" else Outcome.REFUTED
+        return result.outcome == wanted
+
+
+def run_check(spec: CheckSpec, budget: Budget) -> CheckResult:
+    """Run one check; an exception inside it is reported as inconclusive, never swallowed silently."""
+    fn = spec.load()
+    try:
+        result = fn(budget)
+    except Exception as exc:  # noqa: BLE001 - reported, with its type, as an inconclusive outcome
+        return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, f"check raised {type(exc).__name__}: {exc}")
+    if not isinstance(result, CheckResult):
+        raise TypeError(f"check {spec.target} returned {type(result).__name__}, not CheckResult")
+    return result
+
+
+def verdict(residuals: np.ndarray | list[float], tol: float, *, instances: int | None = None,
+            detail: str = "", counterexample: Callable[[int], dict[str, Any]] | None = None) -> CheckResult:
+    """Turn per-instance residuals into a result: refuted at the worst instance above ``tol``.
+
+    ``counterexample(i)`` builds the JSON case for instance ``i`` (called only when refuted).
+    A NaN residual is a refutation, never a pass.
+    """
+    r = np.asarray(residuals, dtype=np.float64).ravel()
+    if r.size == 0:
+        return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, "no instances were checked")
+    bad = ~(r <= tol)  # NaN counts as bad
+    worst_i = int(np.argmax(np.where(np.isnan(r), np.inf, r)))
+    worst = float(r[worst_i])
+    n = instances if instances is not None else int(r.size)
+    text = f"{detail} (tol {tol:.1e})" if detail else f"tol {tol:.1e}"
+    if bad.any():
+        cases = [counterexample(worst_i)] if counterexample is not None else [{"instance": worst_i}]
+        return CheckResult(Outcome.REFUTED, worst, n, text, cases)
+    return CheckResult(Outcome.VERIFIED, worst, n, text)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy arrays and scalars (recursively) into JSON-ready Python values."""
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        return _finite_or_none(float(obj))
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    return obj
+
+
+def _finite_or_none(x: float) -> float | str | None:
+    if math.isnan(x):
+        return None
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def dumps(obj: Any) -> str:
+    """JSON text for results (numpy-aware)."""
+    return json.dumps(to_jsonable(obj), indent=2, sort_keys=False)

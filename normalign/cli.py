@@ -1,0 +1,191 @@
+"""The ``normalign`` command.
+
+- ``normalign verify [--json] [--full] [--id ID ...] [--corpus DIR] [--no-lean]``: run every registered
+  check; one row per theorem ID; exit 1 when a check finds the opposite of what it expects.
+- ``normalign analyze MODEL POINTS [--json]``: per-point exact geometry of a CPA network.
+- ``normalign plot-regions MODEL [...]``: PNG of the exact 2-d partition (see ``numerics.plotting``).
+- ``normalign experiment NAME [...]``: the training experiments (``grokalign``, ``rfam``).
+
+Bad input gets one line ``normalign: error: ...`` on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from normalign.checks import Budget, dumps
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+EXPERIMENTS: dict[str, str] = {
+    "grokalign": "numerics.grokalign_experiment:main",
+    "rfam": "numerics.rfam_experiment:main",
+}
+"""``normalign experiment NAME`` dispatches to ``module:main(argv) -> int``."""
+
+PLOT_REGIONS = "numerics.plotting:plot_regions_main"
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    if argv and argv[0] in ("experiment", "plot-regions"):
+        return _dispatch(argv)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"normalign: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="normalign", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("verify", help="run every registered check, one row per theorem ID")
+    v.add_argument("--json", action="store_true", help="print the report as JSON")
+    v.add_argument("--full", action="store_true", help="full budget and slow checks (minutes to hours)")
+    v.add_argument("--id", action="append", default=None, metavar="ID", help="only this ID (repeatable)")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--corpus", type=Path, default=None, help="save every counterexample found under DIR")
+    v.add_argument("--no-lean", action="store_true", help="do not run Lean (use a cached audit if fresh)")
+    v.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    v.set_defaults(func=_cmd_verify)
+
+    a = sub.add_parser("analyze", help="per-point exact geometry of a CPA network")
+    a.add_argument("model", type=Path, help=".npz (W0, b0, W1, ...) or a torch state dict of nn.Sequential")
+    a.add_argument("points", type=Path, help=".npy array of shape (n, d)")
+    a.add_argument("--json", action="store_true", help="one JSON object per point")
+    a.add_argument("--activation", choices=("relu", "leaky_relu"), default="relu",
+                   help="activation between Linear layers of a state dict (default relu)")
+    a.add_argument("--allow-undefined", action="store_true",
+                   help="report a vanishing centroid as 'undefined' alignment instead of an error")
+    a.set_defaults(func=_cmd_analyze)
+
+    sub.add_parser("plot-regions", help="PNG of the exact 2-d partition (see --help of the subcommand)")
+    sub.add_parser("experiment", help=f"training experiments: {', '.join(EXPERIMENTS)}")
+    return p
+
+
+# ------------------------------------------------------------------------------ verify
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from normalign.registry import BY_ID
+    from normalign.verify import format_failures, format_table, run_registry, save_counterexamples, stderr_progress
+
+    ids = args.id
+    for i in ids or []:
+        if i not in BY_ID:
+            raise UsageError(f"unknown theorem ID {i!r}; known: {', '.join(BY_ID)}")
+    budget = Budget("full" if args.full else "quick", args.seed)
+    reports = run_registry(budget, ids, include_slow=args.full, progress=None if args.quiet else stderr_progress)
+    _attach_lean(reports, run_lean=not args.no_lean, progress=None if args.quiet else stderr_progress)
+    if args.corpus is not None:
+        paths = save_counterexamples(reports, args.corpus)
+        print(f"saved {len(paths)} counterexample(s) under {args.corpus}", file=sys.stderr)
+    if args.json:
+        print(dumps({"budget": budget.level, "seed": budget.seed, "theorems": [r.to_json() for r in reports]}))
+    else:
+        print(format_table(reports))
+        failures = format_failures(reports)
+        if failures:
+            print("\n" + failures)
+    return EXIT_FAILED if any(r.failed for r in reports) else EXIT_OK
+
+
+def _attach_lean(reports: list, run_lean: bool, progress) -> None:
+    """Fill each report's Lean column from Lean's own messages (``normalign.lean``)."""
+    try:
+        from normalign.lean import lean_columns
+    except ImportError:  # TODO(lead): wired once normalign/lean.py lands
+        return
+    columns = lean_columns([r.theorem for r in reports], run=run_lean, progress=progress)
+    for r in reports:
+        r.lean = columns[r.theorem.id]
+
+
+# ------------------------------------------------------------------------------ analyze
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from normalign.report import geometry_records, geometry_table
+    from numerics.geometry import analyze
+    from numerics.network import CPANetwork, NetworkError
+
+    try:
+        net = CPANetwork.load(args.model, activation=args.activation)
+    except NetworkError as exc:
+        raise UsageError(str(exc)) from None
+    X = _load_points(args.points)
+    try:
+        geo = analyze(net, X)
+    except ValueError as exc:
+        raise UsageError(f"{args.points}: {exc}") from None
+    undefined = np.flatnonzero(np.ma.getmaskarray(geo.centroid_alignment))
+    if undefined.size and not args.allow_undefined:
+        raise UsageError(f"point {int(undefined[0])}: the centroid mu_x = J_x^T 1 vanishes, so centroid "
+                         "alignment is undefined (pass --allow-undefined to report it as 'undefined')")
+    records = geometry_records(geo)
+    print(json.dumps(records, indent=1) if args.json else geometry_table(records))
+    return EXIT_OK
+
+
+def _load_points(path: Path):
+    import numpy as np
+
+    if not path.exists():
+        raise UsageError(f"no such points file: {path}")
+    if path.stat().st_size == 0:
+        raise UsageError(f"points file {path} is empty")
+    try:
+        X = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path} as a .npy array: {str(exc).splitlines()[0]}") from None
+    if not isinstance(X, np.ndarray):
+        raise UsageError(f"{path} holds several arrays; give one .npy array of shape (n, d)")
+    if X.ndim != 2:
+        raise UsageError(f"{path}: points must have shape (n, d), got {X.shape}")
+    if X.shape[0] == 0:
+        raise UsageError(f"{path}: no points (shape {X.shape})")
+    return X
+
+
+# ------------------------------------------------------------------------------ dispatch
+def _dispatch(argv: list[str]) -> int:
+    command, rest = argv[0], argv[1:]
+    if command == "plot-regions":
+        target = PLOT_REGIONS
+    else:
+        if not rest or rest[0] in ("-h", "--help"):
+            print(f"usage: normalign experiment {{{','.join(EXPERIMENTS)}}} [options]\n"
+                  f"each experiment takes --help")
+            return EXIT_OK if rest else EXIT_USAGE
+        name, rest = rest[0], rest[1:]
+        if name not in EXPERIMENTS:
+            print(f"normalign: error: unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}", file=sys.stderr)
+            return EXIT_USAGE
+        target = EXPERIMENTS[name]
+    module, _, attr = target.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        print(f"normalign: error: {command} is not available in this version ({target} missing)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(fn(rest))
+    except UsageError as exc:
+        print(f"normalign: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

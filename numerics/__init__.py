@@ -1,0 +1,1 @@
+"""Numerical engine: exact CPA geometry, optimisation and experiments (numpy, cvxpy, torch)."""

@@ -1,0 +1,86 @@
+"""The registry is the project's spine: every ID is checked and tested, and every check passes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from normalign.checks import Budget, run_check
+from normalign.registry import BY_ID, THEOREMS
+from normalign.testlinks import markers_in_tree, theorem_markers
+
+THEOREMS_MD = Path(__file__).resolve().parents[2] / "shared" / "THEOREMS.md"
+
+
+def test_ids_are_unique_and_match_theorems_md() -> None:
+    ids = [t.id for t in THEOREMS]
+    assert len(ids) == len(set(ids))
+    expected = {"D1", "D2", "D3", "D4", "D5", "L1", "T1", "T1'", "T2", "P1", "P2", "P3", "P4", "PD", "G1", "R1"}
+    assert set(ids) == expected
+    if THEOREMS_MD.exists():  # the shared text names each ID in bold
+        named = set(re.findall(r"\*\*([A-Z][A-Z0-9]*'?)\s", THEOREMS_MD.read_text()))
+        assert named == expected
+
+
+def test_every_id_has_a_check() -> None:
+    missing = [t.id for t in THEOREMS if not t.checks]
+    assert not missing, f"registry IDs without any check: {missing}"
+
+
+def test_every_id_has_a_test_and_no_test_names_an_unknown_id() -> None:
+    markers = markers_in_tree()
+    unknown = sorted(set(markers) - set(BY_ID))
+    untested = [t.id for t in THEOREMS if t.id not in markers]
+    assert not unknown, f"tests name unknown IDs: {unknown}"
+    assert not untested, f"registry IDs with no test marked @pytest.mark.theorem: {untested}"
+
+
+def test_every_id_has_a_planted_false_variant() -> None:
+    missing = [t.id for t in THEOREMS if t.checks and not any(c.planted for c in t.checks)]
+    assert not missing, f"IDs without a planted-false variant: {missing}"
+
+
+def test_check_targets_resolve() -> None:
+    for t in THEOREMS:
+        for c in t.checks:
+            assert callable(c.load()), c.target
+            assert c.kind in ("symbolic", "numeric", "property"), c
+            if c.expect == "fails":
+                assert c.planted or c.hypothesis_dropped, f"{c.target}: a 'fails' check must be planted or drop a hypothesis"
+
+
+def test_marker_scanner_reads_literals_only() -> None:
+    src = (
+        "import pytest\n"
+        "@pytest.mark.theorem('L1')\n"
+        "def test_a(): pass\n"
+        "@pytest.mark.theorem('T1', \"P1\")\n"
+        "def test_b(): pass\n"
+        "ID = 'D5'\n"
+        "@pytest.mark.theorem(ID)\n"
+        "def test_c(): pass\n"
+        "x = pytest.param(1, marks=pytest.mark.theorem('PD'))\n"
+    )
+    got = theorem_markers(src)
+    assert set(got) == {"L1", "T1", "P1", "PD"}
+
+
+def _all_checks():
+    for t in THEOREMS:
+        for c in t.checks:
+            marks = [pytest.mark.slow] if c.slow else []
+            yield pytest.param(t.id, c, id=f"{t.id}-{c.target.rpartition(':')[2]}", marks=marks)
+
+
+@pytest.mark.parametrize(("theorem_id", "spec"), list(_all_checks()))
+def test_registered_check_finds_what_it_expects(theorem_id: str, spec) -> None:
+    """Each registered check, at the quick budget, is verified (theorems) or refuted (planted and
+    boundary variants). A planted variant that comes out verified means the suite cannot fail."""
+    result = run_check(spec, Budget("quick", 0))
+    assert spec.passed(result), (
+        f"{theorem_id} {spec.kind} {spec.target}: expects {spec.expect}, found {result.outcome.value}: "
+        f"{result.detail} (worst residual {result.worst_residual})")
+    if result.outcome.value == "refuted":
+        assert result.counterexamples, "a refutation must carry its counterexample"

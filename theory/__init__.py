@@ -1,0 +1,1 @@
+"""Symbolic derivations and checks (sympy)."""
