@@ -84,3 +84,21 @@ def test_registered_check_finds_what_it_expects(theorem_id: str, spec) -> None:
         f"{result.detail} (worst residual {result.worst_residual})")
     if result.outcome.value == "refuted":
         assert result.counterexamples, "a refutation must carry its counterexample"
+
+
+def test_corpus_cases_name_known_ids_and_registered_checks() -> None:
+    from normalign.corpus import load_cases
+
+    targets = {c.target for t in THEOREMS for c in t.checks}
+    for case in load_cases():
+        assert case["id"] in BY_ID, f"{case['path']}: unknown ID {case['id']!r}"
+        assert case["check"] in targets or ":" not in case["check"], f"{case['path']}: check {case['check']!r} not registered"
+
+
+def test_corpus_writes_atomically(tmp_path) -> None:
+    from normalign.corpus import load_cases, save_case
+
+    p = save_case("T1", "a/b c", "x:y", {"J": __import__("numpy").eye(2)}, root=tmp_path)
+    assert p.name == "a_b_c.json" and not list(tmp_path.rglob("*.tmp"))
+    (case,) = load_cases("T1", root=tmp_path)
+    assert case["case"]["J"] == [[1.0, 0.0], [0.0, 1.0]]
