@@ -146,7 +146,7 @@ def save_counterexamples(reports: list[TheoremReport], root: Path) -> list[Path]
             if run.result is None:
                 continue
             for i, case in enumerate(run.result.counterexamples):
-                name = f"{run.spec.target.rpartition(':')[2]}_{i}"
+                name = case.get("kind") or f"{run.spec.target.rpartition(':')[2]}_{i}"
                 paths.append(save_case(rep.theorem.id, name, run.spec.target, case,
                                        found_by="normalign verify", root=root))
     return paths

@@ -1,0 +1,159 @@
+"""Property checks of L1, T1, T1', T2 (numpy oracles, hypothesis search) and planted-false variants.
+
+Each property is a residual function of one drawn case (strategies in ``normalign.strategies``); a
+check asks ``hypothesis.find`` for a case whose residual exceeds the tolerance. None found: VERIFIED
+(with the worst residual seen); found: REFUTED with the shrunk case. The planted variants use the same
+machinery with a deliberately wrong claim and must be refuted.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Callable
+
+import numpy as np
+from hypothesis import HealthCheck, find, settings, target
+from hypothesis.errors import NoSuchExample
+from hypothesis.strategies import SearchStrategy
+
+from normalign import strategies as S
+from normalign.checks import Budget, CheckResult, Outcome
+from numerics import minnorm as mn
+from numerics.tolerances import CLOSED_FORM_TOL
+
+
+def search(strategy: SearchStrategy, residual: Callable[[dict], float], tol: float, budget: Budget,
+           detail: str, examples: tuple[int, int] = (150, 2000), steer: bool = False) -> CheckResult:
+    """Look for a case with residual > tol; VERIFIED if none in the budget, REFUTED with the shrunk case.
+    ``steer`` feeds the residual to ``hypothesis.target`` (hill-climbing towards the worst case); it
+    helps find narrow counterexamples but its optimiser can stall on flat residuals, so it is off by
+    default."""
+    worst = [0.0]
+    count = [0]
+
+    def bad(case: dict) -> bool:
+        r = residual(case)
+        if steer and math.isfinite(r):
+            target(r)  # steer the search towards the worst case (near-optimal points)
+        count[0] += 1
+        worst[0] = max(worst[0], r) if not math.isnan(r) else math.inf
+        return not (r <= tol)
+
+    cfg = settings(max_examples=budget.n(*examples), database=None, deadline=None,
+                   suppress_health_check=list(HealthCheck))
+    try:
+        case = find(strategy, bad, settings=cfg, random=random.Random(budget.seed))
+    except NoSuchExample:
+        return CheckResult(Outcome.VERIFIED, worst[0], count[0], f"{detail} (tol {tol:.1e})")
+    r = residual(case)
+    return CheckResult(Outcome.REFUTED, r, count[0], f"{detail}: counterexample with residual {r:.3e} "
+                       f"(tol {tol:.1e})", [dict(case, residual=r)])
+
+
+# ------------------------------------------------------------------------------------- residuals
+
+def l1_residual(case: dict) -> float:
+    """L1: for W = W0 + N_perp (W0 the closed form, N_perp x~ = 0): W a = z, Pythagoras
+    ||W||^2 = ||W0||^2 + ||N_perp||^2 and ||W0||^2 = ||z||^2 / ||a||^2; each relative to the scale of the
+    terms computed (||W0||^2 + ||N||^2, resp. (||W0|| + ||N||) ||a|| + ||z||), not of the result."""
+    x, z, N, bias = case["x"], case["z"], case["N"], case["bias"]
+    a = np.append(x, 1.0) if bias else x
+    W0 = mn.minnorm_map(x, z, bias)
+    Np = N - np.outer(N @ a, a) / float(a @ a)
+    W = W0 + Np
+    # scales of the computation (not of its result, which may be ~0 by cancellation)
+    sq_scale = float(np.sum(W0 * W0)) + float(np.sum(N * N)) + 1e-300
+    lin_scale = (float(np.linalg.norm(W0)) + float(np.linalg.norm(N))) * float(np.linalg.norm(a)) \
+        + float(np.linalg.norm(z)) + 1e-300
+    r1 = abs(float(np.sum(W * W)) - float(np.sum(W0 * W0)) - float(np.sum(Np * Np))) / sq_scale
+    r2 = float(np.linalg.norm(W @ a - z)) / lin_scale
+    r3 = abs(float(np.sum(W0 * W0)) - mn.minnorm_value(x, z, bias)) / (float(np.sum(W0 * W0)) + 1e-300)
+    return max(r1, r2, r3)
+
+
+def ball_point(case: dict) -> np.ndarray:
+    u = np.asarray(case["u"], dtype=np.float64)
+    nu = float(np.linalg.norm(u))
+    return np.zeros_like(u) if nu == 0 else case["t"] * case["R"] * u / nu
+
+
+def t1_ball_residual(case: dict) -> float:
+    """T1(c)/(d)/logistic: (closed-form optimum - l(z)) / (1 + R) for z in the ball; must be <= tol."""
+    z = ball_point(case)
+    return (mn.optimal_loss(case["loss"], case["c"], case["R"]) - mn.loss_value(case["loss"], z, case["y"])) \
+        / (1 + case["R"])
+
+
+def planted_t1c_residual(case: dict) -> float:
+    """Planted: claimed optimum log(1 + (c-1) exp(-R sqrt((c-1)/c))) as a lower bound of CE on the ball."""
+    c, R = case["c"], case["R"]
+    claimed = math.log1p((c - 1) * math.exp(-R * math.sqrt((c - 1) / c)))
+    return (claimed - mn.loss_value("ce", ball_point(case), case["y"])) / (1 + R)
+
+
+def rank_one_logits(case: dict) -> np.ndarray:
+    u, v, x = case["u"], case["v"], case["x"]
+    return case["alpha"] * u * float(v @ x) / (float(np.linalg.norm(u)) * float(np.linalg.norm(v)))
+
+
+def t1p_residual(case: dict) -> float:
+    """T1': (opt of the ball with R = alpha ||x|| - CE(u v^T x)) / (1 + R) for ||u|| ||v|| = alpha."""
+    R = case["alpha"] * float(np.linalg.norm(case["x"]))
+    return (mn.optimal_loss("ce", case["c"], R) - mn.loss_value("ce", rank_one_logits(case), case["y"])) / (1 + R)
+
+
+def planted_t1p_residual(case: dict) -> float:
+    """Planted: the rank-one optimum with R = alpha (||x|| forgotten) as a lower bound."""
+    R = case["alpha"]
+    return (mn.optimal_loss("ce", case["c"], R) - mn.loss_value("ce", rank_one_logits(case), case["y"])) / (1 + R)
+
+
+def t2a_residual(case: dict) -> float:
+    """T2(a): (rho(J) - bound) / bound for J = v x^T / ||x||^2 + N_perp (J x = v); must be <= tol."""
+    x, v, b, N, y = case["x"], case["v"], case["b"], case["N"], case["y"]
+    Np = N - np.outer(N @ x, x) / float(x @ x)
+    J = np.outer(v, x) / float(x @ x) + Np
+    bound = mn.robust_bound(x, v, v + b, y)
+    return (mn.robust_radius(J, b, x, y) - bound) / bound
+
+
+# ---------------------------------------------------------------------------------------- checks
+
+def property_l1(budget: Budget) -> CheckResult:
+    """L1 on hypothesis-drawn (x, z, N): the closed form is feasible, has value ||z||^2/||a||^2, and every
+    other feasible W = W0 + N_perp costs exactly ||N_perp||^2 more."""
+    return search(S.minnorm_cases(), l1_residual, CLOSED_FORM_TOL, budget, "L1 Pythagoras and value")
+
+
+def property_t1_ball(budget: Budget) -> CheckResult:
+    """T1(c), T1(d), logistic: no point of the logit ball has loss below the closed-form optimum."""
+    return search(S.logit_ball_cases(), t1_ball_residual, CLOSED_FORM_TOL, budget,
+                  "T1: no logits in the ball beat the closed form")
+
+
+def planted_property_t1c_constant(budget: Budget) -> CheckResult:
+    """Planted false: T1(c) loss with sqrt((c-1)/c): claimed as a lower bound; expected refuted."""
+    return search(S.logit_ball_cases(losses=("ce",)), planted_t1c_residual, CLOSED_FORM_TOL, budget,
+                  "planted T1(c) with sqrt((c-1)/c)", examples=(400, 1000), steer=True)
+
+
+def property_t1p(budget: Budget) -> CheckResult:
+    """T1': no rank-one J = u v^T with ||u|| ||v|| = alpha beats the ball optimum with R = alpha ||x||."""
+    return search(S.rank_one_cases(), t1p_residual, CLOSED_FORM_TOL, budget, "T1' rank-one lower bound")
+
+
+def planted_property_t1p_no_x(budget: Budget) -> CheckResult:
+    """Planted false: the rank-one bound with R = alpha (||x|| forgotten); expected refuted."""
+    return search(S.rank_one_cases(), planted_t1p_residual, CLOSED_FORM_TOL, budget, "planted T1' with R = alpha")
+
+
+def property_t2a(budget: Budget) -> CheckResult:
+    """T2(a): every J with J x = v has robust radius <= ||x|| min_k (z_y - z_k) / |v_y - v_k|."""
+    return search(S.robust_cases(), t2a_residual, CLOSED_FORM_TOL, budget, "T2(a) radius bound")
+
+
+PROPERTIES: dict[str, Callable[[Budget], CheckResult]] = {
+    f.__name__: f for f in (property_l1, property_t1_ball, property_t1p, property_t2a)}
+PLANTED: dict[str, Callable[[Budget], CheckResult]] = {
+    f.__name__: f for f in (planted_property_t1c_constant, planted_property_t1p_no_x)}

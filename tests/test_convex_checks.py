@@ -1,0 +1,98 @@
+"""Convex numerics of L1, T1, T1', T2 (cvxpy, status checked, witnesses re-verified in numpy)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from normalign.checks import Budget, Outcome
+from numerics import convex_checks as cc, minnorm as mn
+from numerics import convex_problems as cp_
+from numerics.tolerances import SOLVER_OBJ_TOL
+
+HOLDS = [
+    ("L1", cc.check_l1_solver), ("L1", cc.check_l1_near_optimal_set),
+    ("T1", cc.check_t1_closed_forms), ("T1", cc.check_t1_aligned_exists),
+    ("T1", cc.check_t1b_unique_frobenius), ("T1", cc.check_t1b_unique_nuclear), ("T1", cc.check_t1_pooled),
+    ("T1'", cc.check_t1p_rank_one),
+    ("T2", cc.check_t2a_robust_radius), ("T2", cc.check_t2b_sensitivity), ("T2", cc.check_t2c_kernel),
+]
+PLANTED = [("T1", cc.planted_t1_unique_spectral), ("T1", cc.planted_t1_aligned_l1),
+           ("T2", cc.planted_t2_unique_spectral)]
+
+
+def _params(rows):
+    return [pytest.param(fn, id=fn.__name__, marks=pytest.mark.theorem(tid)) for tid, fn in rows]
+
+
+@pytest.mark.parametrize("fn", _params(HOLDS))
+def test_convex_check_verified(fn) -> None:
+    res = fn(Budget())
+    assert res.outcome == Outcome.VERIFIED, res.detail
+    assert res.worst_residual <= 1.0 and res.instances >= 1
+
+
+@pytest.mark.parametrize("fn", _params(PLANTED))
+def test_convex_planted_refuted(fn) -> None:
+    res = fn(Budget())
+    assert res.outcome == Outcome.REFUTED, res.detail
+    assert res.worst_residual > 1.0 and res.counterexamples
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn", _params(HOLDS + PLANTED))
+def test_convex_checks_full_budget(fn) -> None:
+    res = fn(Budget("full", seed=1))
+    want = Outcome.REFUTED if fn.__name__.startswith("planted") else Outcome.VERIFIED
+    assert res.outcome == want, res.detail
+
+
+@pytest.mark.theorem("T1")
+def test_problems_are_dpp_and_rebuild_agrees() -> None:
+    """Every problem class is DPP, and re-solving the built problem equals building it afresh."""
+    probs = [cp_.MinNormProblem(2, 3), cp_.LogitBallProblem("ce", 3), cp_.MapProblem("ce", 3, 3, "nuc"),
+             cp_.SublevelMinNorm("sq", 2), cp_.MisalignProblem("ce", 3, 3, "spec"),
+             cp_.SharedMapProblem("ce", 3, 3, 2), cp_.SharedMapProblem("sq", 3, 3, 2, pooled=True),
+             cp_.PooledLogitProblem("ce", 3, 2), cp_.RobustRadiusProblem(3, 2, 0)]
+    assert all(p.is_dpp for p in probs)
+    p = cp_.MapProblem("ce", 3, 3, "fro")
+    a = mn.augment(np.array([0.3, -1.2]))
+    v1, _ = p.solve(a, 1, 0.8)
+    v2, _ = p.solve(a, 1, 0.8, rebuild=True)
+    ref = mn.optimal_loss("ce", 3, 0.8 * math.sqrt(float(a @ a)))
+    assert abs(v1 - v2) <= SOLVER_OBJ_TOL and abs(v1 - ref) <= SOLVER_OBJ_TOL
+
+
+@pytest.mark.theorem("T1")
+def test_sublevel_min_norm_matches_closed_form() -> None:
+    """The smallest logit norm on a CE sublevel set (solver) equals radius_at_level (closed form)."""
+    p = cp_.SublevelMinNorm("ce", 4)
+    for level in (0.05, 0.5, 1.0):
+        val, _ = p.solve(2, level)
+        assert abs(math.sqrt(val) - mn.radius_at_level("ce", 4, level)) <= 1e-4
+
+
+@pytest.mark.theorem("T1")
+def test_predicted_misalignment_limits() -> None:
+    """Frobenius prediction: 0 at delta = 0 (binding), sqrt(alpha - 1/X) for slack squared error."""
+    X, alpha = 2.0, 0.3
+    assert mn.predicted_max_misalignment("ce", 3, X, alpha, 0.0) == pytest.approx(0.0, abs=1e-7)
+    assert mn.predicted_max_misalignment("sq", 3, X, 2.0, 0.0) == pytest.approx(math.sqrt(2.0 - 1 / X))
+
+
+@pytest.mark.theorem("L1")
+def test_bad_input_raises() -> None:
+    with pytest.raises(ValueError):
+        mn.minnorm_map(np.zeros(3), np.ones(2), bias=False)
+    with pytest.raises(ValueError):
+        mn.minnorm_map(np.array([np.nan, 1.0]), np.ones(2))
+    with pytest.raises(ValueError):
+        mn.misalignment(np.ones((2, 3)), np.ones(2))
+    with pytest.raises(ValueError):
+        mn.ce_scale(1)
+    with pytest.raises(ValueError):
+        cp_.norm_value(np.ones((2, 2)), "max")
+    with pytest.raises(ValueError):
+        mn.optimal_logits("hinge", 2, 0, 1.0)

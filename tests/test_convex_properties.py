@@ -1,0 +1,60 @@
+"""Property tests (hypothesis) of L1, T1, T1', T2 against numpy oracles, and the find-based checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from normalign import strategies as S
+from normalign.checks import Budget, Outcome
+from numerics import convex_props as P, minnorm as mn
+from numerics.tolerances import CLOSED_FORM_TOL
+
+
+@pytest.mark.theorem("L1")
+@given(S.minnorm_cases())
+@settings(max_examples=60)
+def test_l1_closed_form_is_minimal(case) -> None:
+    assert P.l1_residual(case) <= CLOSED_FORM_TOL
+    a = np.append(case["x"], 1.0) if case["bias"] else case["x"]
+    W0 = mn.minnorm_map(case["x"], case["z"], case["bias"])
+    assert mn.misalignment(W0, a) <= CLOSED_FORM_TOL * (1 + float(np.linalg.norm(W0)))
+
+
+@pytest.mark.theorem("T1")
+@given(S.logit_ball_cases())
+@settings(max_examples=80)
+def test_t1_no_logits_beat_closed_form(case) -> None:
+    assert P.t1_ball_residual(case) <= CLOSED_FORM_TOL
+    zs = mn.optimal_logits(case["loss"], case["c"], case["y"], case["R"])
+    assert np.linalg.norm(zs) <= case["R"] * (1 + CLOSED_FORM_TOL) + CLOSED_FORM_TOL
+
+
+@pytest.mark.theorem("T1'")
+@given(S.rank_one_cases())
+@settings(max_examples=60)
+def test_t1p_rank_one_bound(case) -> None:
+    assert P.t1p_residual(case) <= CLOSED_FORM_TOL
+
+
+@pytest.mark.theorem("T2")
+@given(S.robust_cases())
+@settings(max_examples=60)
+def test_t2a_radius_bound(case) -> None:
+    assert P.t2a_residual(case) <= CLOSED_FORM_TOL
+
+
+@pytest.mark.parametrize("name", sorted(P.PROPERTIES))
+@pytest.mark.theorem("L1", "T1", "T1'", "T2")
+def test_find_based_properties_verified(name) -> None:
+    res = P.PROPERTIES[name](Budget())
+    assert res.outcome == Outcome.VERIFIED, res.detail
+
+
+@pytest.mark.parametrize("name", sorted(P.PLANTED))
+@pytest.mark.theorem("T1", "T1'")
+def test_find_based_planted_refuted(name) -> None:
+    res = P.PLANTED[name](Budget())
+    assert res.outcome == Outcome.REFUTED, res.detail
+    assert res.counterexamples[0]["residual"] > CLOSED_FORM_TOL
