@@ -1,0 +1,78 @@
+"""The exact empirical NTK (numerics.ntk) against a per-sample autograd loop and a closed form."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from numerics.ntk import empirical_ntk, param_jacobian, parameter_slices, relative_change
+from numerics.tolerances import matmul_tol
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _loop_jacobian(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
+    rows = []
+    for x in X:
+        out = model(x[None]).reshape(-1)
+        per_out = []
+        for k in range(out.shape[0]):
+            g = torch.autograd.grad(out[k], list(model.parameters()), retain_graph=True)
+            per_out.append(torch.cat([t.reshape(-1) for t in g]))
+        rows.append(torch.stack(per_out))
+    return torch.stack(rows)
+
+
+@pytest.mark.theorem("D4")
+@pytest.mark.parametrize("c", [1, 3])
+def test_ntk_equals_autograd_loop(c: int) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, c)).double()
+    X = torch.randn(4, 5, dtype=torch.float64)
+    Jl = _loop_jacobian(model, X)
+    assert torch.allclose(param_jacobian(model, X), Jl, rtol=0, atol=matmul_tol(2, 7))
+    K = empirical_ntk(model, X)
+    oracle = torch.einsum("icp,jep->ijce", Jl, Jl)
+    oracle = oracle[:, :, 0, 0] if c == 1 else oracle
+    assert torch.allclose(K, oracle, rtol=matmul_tol(2, 64), atol=0)
+
+
+@pytest.mark.theorem("D4")
+def test_ntk_closed_form_linear_model() -> None:
+    """f(x) = w^T x (no bias): Theta(x, x') = x^T x' exactly."""
+    model = nn.Sequential(nn.Linear(4, 1, bias=False)).double()
+    X = torch.randn(5, 4, dtype=torch.float64)
+    assert torch.allclose(empirical_ntk(model, X), X @ X.T, rtol=0, atol=matmul_tol(1, 4) * 10)
+
+
+@pytest.mark.theorem("D4")
+def test_ntk_parameter_subset_and_slices() -> None:
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.ReLU(), nn.Linear(4, 1, bias=False)).double()
+    X = torch.randn(6, 3, dtype=torch.float64)
+    Jall = param_jacobian(model, X)
+    sl = parameter_slices(model)
+    K_last = empirical_ntk(model, X, params=["2.weight"])
+    feats = torch.relu(X @ model[0].weight.T)  # closed form: the last layer's kernel is the feature Gram
+    assert torch.allclose(K_last, feats @ feats.T, atol=1e-13, rtol=0)
+    Jt = Jall[:, :, sl["2.weight"]]
+    assert torch.allclose(K_last, Jt[:, 0] @ Jt[:, 0].T, atol=1e-13, rtol=0)
+    with pytest.raises(ValueError):
+        empirical_ntk(model, X, params=["nope"])
+
+
+@pytest.mark.theorem("D4")
+def test_relative_change_and_errors() -> None:
+    K = torch.eye(3, dtype=torch.float64)
+    assert relative_change(K, 2 * K) == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        relative_change(torch.zeros(2, 2), K[:2, :2])
+    with pytest.raises(ValueError):
+        param_jacobian(nn.Linear(2, 1), torch.full((2, 2), float("nan")))

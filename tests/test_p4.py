@@ -1,0 +1,97 @@
+"""P4 and D4 on trained networks: span fraction, alignment and NTK change across regimes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from normalign.checks import Budget, Outcome
+from numerics import feature_learning as F
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+@pytest.mark.theorem("P4")
+def test_numpy_gd_gradients_equal_autograd() -> None:
+    """The closed-form gradients of gd_two_layer against torch autograd (one step, no decay)."""
+    X, y = F.sparse_data(6, 9, 0)
+    model = F.antisymmetric_two_layer(9, 5, 1.0, 0)
+    model[2].weight.data += 0.3 * torch.randn_like(model[2].weight)  # break f_0 = 0 symmetry
+    W1, w2 = model[0].weight.detach().numpy().copy(), model[2].weight.detach().numpy()[0].copy()
+    W1n, w2n = F.gd_two_layer(X.numpy(), y.numpy(), W1, w2, lr=1.0, weight_decay=0.0, steps=1)
+    loss = 0.5 * (model(X).reshape(-1) - y).pow(2).mean()
+    g1, g2 = torch.autograd.grad(loss, [model[0].weight, model[2].weight])
+    assert np.allclose(W1 - W1n, g1.numpy(), atol=1e-14, rtol=0)
+    assert np.allclose(w2 - w2n, g2.numpy()[0], atol=1e-14, rtol=0)
+
+
+@pytest.mark.theorem("P4")
+def test_span_fraction_oracles() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 10))
+    J_in = (rng.standard_normal(3) @ X)[None, None, :]  # a row inside span(X)
+    Q, _ = np.linalg.qr(X.T)
+    z = rng.standard_normal(10)
+    J_out = (z - Q @ (Q.T @ z))[None, None, :]  # orthogonal to span(X)
+    assert F.span_fraction(J_in, X)[0] == pytest.approx(1.0, abs=1e-14)
+    assert F.span_fraction(J_out, X)[0] == pytest.approx(0.0, abs=1e-14)
+
+
+@pytest.mark.theorem("P4")
+def test_antisymmetric_init_is_zero_function() -> None:
+    X, _ = F.sparse_data(4, 12, 1)
+    for s in (0.1, 10.0):
+        with torch.no_grad():
+            # the two halves are identical, so f_0 vanishes up to the rounding of a length-6 sum
+            assert float(F.antisymmetric_two_layer(12, 6, s, 0)(X).abs().max()) <= 1e-15 * max(s, 1.0) ** 2
+
+
+@pytest.mark.theorem("P4")
+@pytest.mark.parametrize("fn,expected", [
+    (F.check_p4_span_ordering, Outcome.VERIFIED),
+    (F.check_p4_alignment_ordering, Outcome.VERIFIED),
+    (F.check_p4_lazy_chance, Outcome.VERIFIED),
+    (F.check_p4_span_identity, Outcome.VERIFIED),
+    (F.planted_p4_lazy_above_rich, Outcome.REFUTED),
+])
+def test_p4_checks(fn, expected) -> None:
+    res = fn(Budget())
+    assert res.outcome == expected, res.detail
+
+
+@pytest.mark.theorem("D4")
+@pytest.mark.parametrize("fn,expected", [
+    (F.check_d4_ntk_ordering, Outcome.VERIFIED),
+    (F.check_d4_last_layer_frozen_kernel, Outcome.VERIFIED),
+    (F.planted_d4_small_init_lazy, Outcome.REFUTED),
+])
+def test_d4_checks(fn, expected) -> None:
+    res = fn(Budget())
+    assert res.outcome == expected, res.detail
+
+
+@pytest.mark.theorem("P4")
+def test_bad_input() -> None:
+    with pytest.raises(ValueError):
+        F.sparse_data(1, 10, 0)
+    with pytest.raises(ValueError):
+        F.antisymmetric_two_layer(3, 2, 0.0, 0)
+    with pytest.raises(ValueError):
+        F.train_p4(F.P4Config(mode="middle", steps=1, d=5, n=2, width=2))
+
+
+@pytest.mark.slow
+@pytest.mark.theorem("P4")
+def test_p4_full_sweep() -> None:
+    for fn in (F.check_p4_span_ordering, F.check_p4_alignment_ordering, F.check_p4_lazy_chance,
+               F.check_p4_span_identity, F.check_d4_ntk_ordering):
+        res = fn(Budget("full"))
+        assert res.outcome == Outcome.VERIFIED, res.detail
+    assert F.planted_p4_lazy_above_rich(Budget("full")).outcome == Outcome.REFUTED
