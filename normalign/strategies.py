@@ -64,3 +64,72 @@ def points_for(dim: int, n: int | st.SearchStrategy[int] = st.integers(1, 6)) ->
     shape = st.tuples(n if isinstance(n, st.SearchStrategy) else st.just(n), st.just(dim))
     return arrays(np.float64, shape, elements=floats()).filter(
         lambda X: bool(np.all(np.linalg.norm(X, axis=1) >= 1e-3)))
+
+
+# ---------------------------------------------------------------------------- R1: aligned Jacobians
+@st.composite
+def aligned_jacobian_batches(draw: st.DrawFn, max_n: int = 6, max_c: int = 4, max_d: int = 5
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """(U, X): n points x_i in R^d and output factors u_i in R^c (n <= 6, c <= 4, d <= 5), so that
+    J_i = u_i x_i^T is a normal-aligned Jacobian (D1; R1's hypothesis). Entries in [-4, 4] (zeros
+    allowed: the identity must hold for u_i = 0 or x_i = 0 too); shrinks to one point, c = d = 1.
+    Entries below 1e-6 in size are set to 0: the identity's terms are products of four entries, and below
+    (1e-6)^4 = 1e-24 nothing happens, but entries near 1e-79 would push those products into the subnormal
+    range (< 2.2e-308), where float64 has no relative accuracy and no relative tolerance applies."""
+    n = draw(st.integers(1, max_n))
+    c = draw(st.integers(1, max_c))
+    d = draw(st.integers(1, max_d))
+    el = floats().map(lambda v: 0.0 if abs(v) < 1e-6 else v)
+    return draw(arrays(np.float64, (n, c), elements=el)), draw(arrays(np.float64, (n, d), elements=el))
+
+
+# ---------------------------------------------------------------------------- L1, T1, T1', T2 (issue 3)
+@st.composite
+def minnorm_cases(draw: st.DrawFn, max_c: int = 4, max_d: int = 4) -> dict:
+    """L1 instances: x (||x|| >= 1e-3, so the bias-free form is defined), target z, and a matrix N whose
+    part orthogonal to a (= x~ or x) is added to the closed form; ``bias`` drawn. Shrinks to c = d = 1,
+    zeros in z and N."""
+    c = draw(st.integers(1, max_c))
+    d = draw(st.integers(1, max_d))
+    bias = draw(st.booleans())
+    return dict(c=c, d=d, bias=bias, x=draw(nonzero_vectors(d)), z=draw(vectors(c)),
+                N=draw(matrices(c, d + (1 if bias else 0))))
+
+
+@st.composite
+def logit_ball_cases(draw: st.DrawFn, losses: tuple[str, ...] = ("ce", "sq", "logistic"),
+                     max_c: int = 5, max_R: float = 8.0) -> dict:
+    """T1 after L1: a loss, c classes (c >= 2 for cross-entropy, c = 1 for logistic with y = +-1), label y,
+    logit radius R in [0, 8] (so exp(-R s) stays far from underflow) and a point z = t R u / ||u|| of the
+    ball (u a drawn direction, t in [0, 1]; z = 0 when u = 0). Shrinks to R = 0, small c."""
+    loss = draw(st.sampled_from(losses))
+    c = 1 if loss == "logistic" else draw(st.integers(2 if loss == "ce" else 1, max_c))
+    y = draw(st.sampled_from([-1, 1])) if loss == "logistic" else draw(st.integers(0, c - 1))
+    R = draw(st.floats(0.0, max_R, allow_nan=False, allow_infinity=False))
+    t = draw(st.floats(0.0, 1.0, allow_nan=False, allow_infinity=False))
+    return dict(loss=loss, c=c, y=y, R=R, t=t, u=draw(vectors(c)))
+
+
+@st.composite
+def rank_one_cases(draw: st.DrawFn, max_c: int = 4, max_d: int = 4) -> dict:
+    """T1': cross-entropy with c in 2..4 classes, a rank-one J = alpha u v^T / (||u|| ||v||) (u, v, x with
+    norm >= 1e-3, alpha in [0.1, 3] so R = alpha ||x|| <= 3 * 8 keeps exp(-R s) representable)."""
+    c = draw(st.integers(2, max_c))
+    d = draw(st.integers(1, max_d))
+    return dict(c=c, d=d, y=draw(st.integers(0, c - 1)), u=draw(nonzero_vectors(c)), v=draw(nonzero_vectors(d)),
+                x=draw(nonzero_vectors(d)), alpha=draw(st.floats(0.1, 3.0)))
+
+
+@st.composite
+def robust_cases(draw: st.DrawFn, max_c: int = 4, max_d: int = 4) -> dict:
+    """T2(a): x != 0, v with v_y > v_k + 0.5 (so v_y != v_k), bias b with b_y >= 1 and |b_k| <= 1 (so the
+    point is classified y: z_y - z_k > 0.5), and N whose part orthogonal to x is added to the aligned
+    J = v x^T / ||x||^2 (so J x = v still holds)."""
+    c = draw(st.integers(2, max_c))
+    d = draw(st.integers(1, max_d))
+    y = draw(st.integers(0, c - 1))
+    v = draw(vectors(c)).copy()
+    v[y] = float(np.max(np.abs(v))) + 0.5 + draw(st.floats(0.0, 2.0))
+    b = draw(vectors(c, bound=1.0)).copy()
+    b[y] = abs(b[y]) + 1.0
+    return dict(c=c, d=d, y=y, x=draw(nonzero_vectors(d)), v=v, b=b, N=draw(matrices(c, d)))

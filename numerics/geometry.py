@@ -25,7 +25,7 @@ import numpy as np
 
 from numerics.network import CPANetwork, check_points
 from numerics.scores import augmented_scores, scores_from_gram
-from numerics.tolerances import matmul_tol
+from numerics.tolerances import GRAM_REFINE_REL, matmul_tol
 
 CHUNK_BYTES: int = 256 * 2**20
 """Largest intermediate a chunk of points may allocate (bytes); bounds peak memory to the output plus
@@ -123,6 +123,8 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
     n, d, c = X.shape[0], net.input_dim, net.output_dim
     W1 = net.layers[0].weight
     G1 = W1 @ W1.T
+    g1_norm = float(np.linalg.norm(G1, 2))
+    tol_gram = matmul_tol(len(net.layers), max(net.widths))
     x_norm = np.linalg.norm(X, axis=1)
     out = {k: [] for k in ("logits", "offset", "centroid", "gram", "jx", "pat", "sites", "radii", "J", "rob")}
     for lo, hi in _chunks(net, n, chunk):
@@ -138,6 +140,7 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
         else:
             gram = np.einsum("nck,kj,nej->nce", A, G1, A, optimize=True)
             jx = np.einsum("nck,nk->nc", A, Xc @ W1.T)
+            _refine_cancelled(gram, jx, A, W1, Xc, g1_norm, tol_gram)
         out["centroid"].append(A.sum(axis=1) @ W1)
         out["logits"].append(fx)
         out["offset"].append(fx - jx)
@@ -185,6 +188,19 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
         geo.layer_sites = [np.concatenate([r[j] for r in out["sites"]], axis=0) for j in range(L)]
         geo.layer_radii = [np.concatenate([r[j] for r in out["radii"]], axis=0) for j in range(L)]
     return geo
+
+
+def _refine_cancelled(gram: np.ndarray, jx: np.ndarray, A: np.ndarray, W1: np.ndarray, X: np.ndarray,
+                      g1_norm: float, tol: float) -> None:
+    """In place: where the rounding bound ``tol ||A||_F^2 ||G_1||_2`` exceeds ``GRAM_REFINE_REL`` times
+    ``tr(A G_1 A^T)`` (J tiny against its factors, so the Gram route cancels), recompute ``J J^T`` and ``J x`` from an explicit
+    ``J = A W_1`` for those points only."""
+    scale = np.einsum("nck,nck->n", A, A) * g1_norm
+    bad = np.flatnonzero(GRAM_REFINE_REL * np.trace(gram, axis1=1, axis2=2) <= tol * scale)
+    if bad.size:
+        J = A[bad] @ W1
+        gram[bad] = J @ J.transpose(0, 2, 1)
+        jx[bad] = np.einsum("ncd,nd->nc", J, X[bad])
 
 
 def _local_robustness(net: CPANetwork, X: np.ndarray, zs: list[np.ndarray], s: list[np.ndarray],

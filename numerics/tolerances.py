@@ -133,3 +133,89 @@ Taylor coefficients of a degree-L polynomial in the relative step), so the slope
 L rho / (2 ln 2) ~ 0.02 for L = 3. Rounding does not enter: the smallest residual, ~ (rho / 32)^2 |f|
 ~ 1e-7 |f|, exceeds the rounding of f (~ 1e2 EPS |f|) by eight decades. 0.1 is a fivefold margin; a
 wrong prediction (sign, a missing 1/n) leaves an O(eta) residual, slope 1, far outside."""
+
+P4_ALPHA: float = 1e-3
+"""P4/D4 orderings over seeds: one-sided paired Student-t test; the claim 'regime A above regime B' is
+accepted when the 1 - P4_ALPHA lower confidence bound of the mean difference is positive. The
+false-alarm rate (accepting an ordering that is false in the mean) is at most 1e-3 per comparison
+under the t model; with 5 seeds (df = 4) the quantile is 7.17, so only large, consistent gaps pass."""
+
+P4_CHANCE_BAND: float = 0.5
+"""P4 'lazy stays near n/d': the fraction of ||J||_F^2 inside an n-dimensional subspace of R^d for an
+isotropic random row is Beta(n/2, (d-n)/2), mean n/d, standard deviation
+sqrt(2 n (d-n) / (d^2 (d+2))) ~ 0.02 for n = 20, d = 200 (0.2 n/d); training pins one coordinate
+(J x_i = f(x_i) = y_i by P2), adding O(1/||J||_F^2). Both ends of the 95% interval of the mean
+must lie within n/d (1 +- 0.5): 2.5 single-point standard deviations, while the rich regimes sit
+at 8-10 n/d. This is a prediction band, not a rounding tolerance."""
+
+P4_SPAN_IDENTITY_TOL: float = 1e-10
+"""P4's exact mechanism: after T <= 4000 GD steps the out-of-span part of W_1(T) - (1-lr wd)^T W_1(0)
+is pure rounding: each step adds ~ EPS * (d + n) relative error (a (2m x n)(n x d) product and the
+decay), so after T steps ~ T (d + n) EPS = 4000 * 220 * 2.2e-16 ~ 2e-10 relative to the update's
+size in the worst case, usually sqrt(T) of that by cancellation of random roundings; relative to
+||W_1(T)|| (>= the update) 1e-10 is the first-order bound for T ~ 2000 (quick level)."""
+
+XRFM_JITTER: float = 1e-8
+"""xrfm (the reference RFM) adds 1e-8 * I to its max-normalised M before the matrix square root
+(``xrfm.rfm_src.utils.stable_matrix_power``, in place, so its stored M carries it too): a deliberate
+perturbation of relative size 1e-8, far above float64 rounding, which bounds how closely any other
+implementation can agree with it."""
+
+XRFM_M_TOL: float = 100 * XRFM_JITTER
+"""Relative max-entry agreement of our M with xrfm's (same data, kernel, ridge, max-normalisation)
+after <= 3 AGOP updates: each update carries the 1e-8 jitter, and the AGOP map, a smooth function of
+M, can amplify a perturbation by at most its Lipschitz factor per update; 100x the jitter allows a
+factor ~4.6 per update over 3 updates. A genuine difference (normalisation, missing M in the gradient,
+cusp convention) moves M by O(1e-2) or more."""
+
+
+def xrfm_pred_tol(cond: float) -> float:
+    """Relative agreement of predictions with xrfm's: the final fit solves (K + ridge I) alpha = Y with
+    K perturbed by ~ XRFM_M_TOL relative (through M), so alpha moves by at most cond(K + ridge I) times
+    that (first-order perturbation bound of a linear solve), with the SAFETY factor."""
+    if not (cond >= 1 and math.isfinite(cond)):
+        raise ValueError(f"cond must be a finite number >= 1, got {cond!r}")
+    return SAFETY * XRFM_M_TOL * cond
+
+
+ACC_NOISE_Z: float = 2.0
+"""'Accuracy within noise': two binomial standard errors of a difference of two accuracies on the same
+m test points, 2 sqrt(2 p (1 - p) / m), plus one point's worth 1/m for the discreteness. Statistical,
+not a rounding tolerance."""
+
+G1_Z_CRIT: float = 4.891638
+"""G1 unbiasedness z-test: the two-sided critical value of the standard normal at alpha = 1e-6
+(scipy.stats.norm.isf(5e-7) = 4.8916). With >= 20000 draws of a variable with finite fourth moment
+(c ||J^T v||^2 is bounded by c ||J||_2^2) the normal approximation of the mean is accurate far into
+the tail (Berry-Esseen error ~ 1/sqrt(draws) ~ 0.007), so a true claim is rejected with probability
+~ 1e-6 per point; the seeds are fixed, so the test is also reproducible."""
+
+
+# --------------------------------------------------------------------------------------------------
+# PD, P1, P2, exact regions and exact robustness (numerics/pd_checks.py, regions.py, exact_robustness.py)
+
+MILP_FLIP_MARGIN: float = 1e-6
+"""Class-change margin of the exact-radius MILPs and LPs, relative to the logit scale ``1 + |f(x)|``:
+a witness must satisfy ``z_k - z_y >= margin`` in the solver so that after HiGHS's primal feasibility
+tolerance (1e-7 absolute on rows with O(1) coefficients) and float64 re-evaluation (~1e-15 relative)
+it still changes the class *strictly* in the numpy forward pass. Tenfold over the solver's feasibility
+tolerance; it moves the radius by at most margin / ||J_k - J_y||, far below the radii compared."""
+
+EXACT_RADIUS_TOL: float = 1e-5
+"""Two exact-radius routes (MILP vs region enumeration + LP, or region search vs enumeration + QP)
+compared, relative to the radius: both solve the same problem with the same margin; LP/MILP optima are
+vertex solutions exact to the feasibility tolerance 1e-7 (relative to coefficients of size <= 1e2 on
+the small networks here: 1e-5), and the QP (Clarabel) stops at ~1e-8 relative duality gap, giving
+~1e-4 relative in the *squared* distance at worst, i.e. ~1e-5 relative in the distance after the
+square root's halving of relative error at O(1) scale. No tighter claim is made for solvers."""
+
+METRIC_SYMMETRY_TOL: float = 1e-10
+"""Input check that a Mahalanobis matrix M is symmetric, relative to max |M_ij|: an M formed as a Gram,
+covariance or AGOP sum of up to 10^4 terms is symmetric only up to rounding, at most
+rel_tol(10^4) = 2.2e-11 relative; 1e-10 accepts those and rejects any genuinely non-symmetric input."""
+
+GRAM_REFINE_REL: float = 1e-8
+"""The scores-only path forms ``J J^T = A (W_1 W_1^T) A^T``; its absolute rounding error is about
+``matmul_tol * ||A||_F^2 ||W_1 W_1^T||_2``. Where that bound exceeds ``GRAM_REFINE_REL`` times the
+computed trace (relative error of ||J||_F^2 possibly above 1e-8, i.e. J tiny against its factors) the
+engine recomputes those points from an explicit J, whose error is relative to ||J|| itself."""

@@ -168,3 +168,14 @@ def test_sequential_round_trip_and_unsupported_layer() -> None:
         CPANetwork.from_sequential(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh()))
     with pytest.raises(NetworkError, match="expects 5 inputs"):
         CPANetwork.from_arrays([np.ones((4, 3)), np.ones((2, 5))])
+
+
+@pytest.mark.theorem("T2")
+def test_scores_path_refines_where_the_gram_route_cancels() -> None:
+    """J = [1, -1] diag(1, 1) [[1e8, 0], [1e8, 1]] = [0, -1]: A G_1 A^T cancels at the 1e16 scale
+    (rounding error ~ 2 against the true value 1); the engine must fall back to the explicit J."""
+    net = CPANetwork.from_arrays([np.array([[1e8, 0.0], [1e8, 1.0]]), np.array([[1.0, -1.0]])], None)
+    X = np.array([[1.0, 2.0]])
+    geo = analyze(net, X, jacobian=False)
+    assert geo.gram[0, 0, 0] == pytest.approx(1.0, rel=1e-12)
+    assert geo.robustness_radius[0] == pytest.approx(2.0, rel=1e-12)  # |f| / ||J|| = 2 / 1

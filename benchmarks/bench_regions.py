@@ -1,0 +1,94 @@
+"""Exact regions and exact radii, per second, and the exact L-inf radius by MILP against brute force.
+
+In one run, on the same small 2-d networks:
+
+1. the exact partition of a box (BFS over regions with HalfspaceIntersection): regions per second,
+   and the area defect (sum of region areas vs the box);
+2. Chebyshev centres (linprog on HiGHS) of the regions found: centres per second;
+3. exact radii per second: the in-region L2 QP (cvxpy, Clarabel), the global L-inf MILP (HiGHS), the
+   global L2 best-first region search;
+4. the exact global L-inf radius of the same points by MILP and by brute force (every region in the
+   domain box enumerated, one LP per region and target): both times, their ratio, and the largest
+   relative disagreement of the radii (both witnesses re-verified by a forward pass).
+
+Run: ``/work/venv/bin/python benchmarks/bench_regions.py [--points 6] [--width 8]``.
+No timing assertions anywhere (DEVELOPERS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from numerics.exact_robustness import brute_force_radius, in_region_l2, milp_radius, region_search_l2
+from numerics.network import CPANetwork
+from numerics.regions import chebyshev, enumerate_partition
+
+
+def _net(seed: int, width: int, depth: int, classes: int) -> CPANetwork:
+    rng = np.random.default_rng(seed)
+    widths = [2] + [width] * depth + [classes]
+    Ws = [rng.normal(size=(o, i)) / np.sqrt(i) * 1.5 for i, o in zip(widths, widths[1:])]
+    bs = [rng.normal(size=o) * 0.5 for o in widths[1:]]
+    return CPANetwork.from_arrays(Ws, bs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--points", type=int, default=6)
+    p.add_argument("--width", type=int, default=8)
+    p.add_argument("--depth", type=int, default=2)
+    p.add_argument("--R", type=float, default=1.5, help="domain box half-width for the global radii")
+    a = p.parse_args(argv)
+    net = _net(0, a.width, a.depth, 3)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(a.points, 2))
+
+    t = time.perf_counter()
+    part = enumerate_partition(net, [-3, -3], [3, 3])
+    t_part = time.perf_counter() - t
+    print(f"network 2-{'-'.join([str(a.width)] * a.depth)}-3; box [-3,3]^2")
+    print(f"partition: {len(part.regions)} regions in {t_part:.3f} s = {len(part.regions) / t_part:.1f} regions/s "
+          f"(area defect {part.area_defect:.1e})")
+
+    t = time.perf_counter()
+    cs = [chebyshev(r.poly) for r in part.regions]
+    t_ch = time.perf_counter() - t
+    print(f"Chebyshev centres: {len(cs)} in {t_ch:.3f} s = {len(cs) / t_ch:.1f} /s "
+          f"(all optimal: {all(c.status == 0 for c in cs)})")
+
+    t = time.perf_counter()
+    inr = [in_region_l2(net, x) for x in X]
+    t_in = time.perf_counter() - t
+    print(f"in-region L2 QP: {len(inr)} in {t_in:.3f} s = {len(inr) / t_in:.1f} /s "
+          f"(verified {sum(r.verified for r in inr)})")
+
+    t = time.perf_counter()
+    mil = [milp_radius(net, x, "linf", R=a.R) for x in X]
+    t_milp = time.perf_counter() - t
+    print(f"global L-inf MILP: {len(mil)} in {t_milp:.3f} s = {len(mil) / t_milp:.2f} /s "
+          f"(verified {sum(r.verified for r in mil)})")
+
+    t = time.perf_counter()
+    l2 = [region_search_l2(net, x, R=a.R) for x in X]
+    t_l2 = time.perf_counter() - t
+    print(f"global L2 region search: {len(l2)} in {t_l2:.3f} s = {len(l2) / t_l2:.2f} /s "
+          f"(verified {sum(r.verified for r in l2)}, regions visited {sum(r.regions for r in l2)})")
+
+    t = time.perf_counter()
+    bf = [brute_force_radius(net, x, "linf", R=a.R) for x in X]
+    t_bf = time.perf_counter() - t
+    dis = max(abs(m.radius - b.radius) / max(b.radius, 1e-12) if np.isfinite(b.radius) else
+              (0.0 if np.isinf(m.radius) else np.inf) for m, b in zip(mil, bf))
+    print(f"brute-force L-inf (enumerate {sum(b.regions for b in bf)} regions, LP each): {t_bf:.3f} s; "
+          f"MILP {t_milp:.3f} s; brute force / MILP = {t_bf / t_milp:.1f}x; "
+          f"max relative radius disagreement {dis:.1e} (verified {sum(b.verified for b in bf)}/{len(bf)})")
+    fo = np.array([r.radius for r in l2])
+    print("exact global L2 radii:", np.round(fo, 4).tolist())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
