@@ -104,10 +104,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _attach_lean(reports: list, run_lean: bool, progress) -> None:
     """Fill each report's Lean column from Lean's own messages (``normalign.lean``)."""
-    try:
-        from normalign.lean import lean_columns
-    except ImportError:  # TODO(lead): wired once normalign/lean.py lands
-        return
+    from normalign.lean import lean_columns
+
     columns = lean_columns([r.theorem for r in reports], run=run_lean, progress=progress)
     for r in reports:
         r.lean = columns[r.theorem.id]
