@@ -108,7 +108,8 @@ def _attach_lean(reports: list, run_lean: bool, progress) -> None:
 
     columns = lean_columns([r.theorem for r in reports], run=run_lean, progress=progress)
     for r in reports:
-        r.lean = columns[r.theorem.id]
+        partial = r.theorem.lean_not_formalised and columns[r.theorem.id] == "proved"
+        r.lean = "proved (partial)" if partial else columns[r.theorem.id]
 
 
 # ------------------------------------------------------------------------------ analyze

@@ -9,7 +9,8 @@ a test or check names an unknown ID.
 
 Editing: add a check by appending a ``CheckSpec`` to the entry's ``checks``; add a Lean link by
 naming the full declaration in ``lean`` (its docstring must start with ``[ID]``, see
-``normalign/lean.py``).
+``normalign/lean.py``); name in ``lean_not_formalised`` the parts of the statement that the Lean
+declarations do not cover, so that reports show "proved (partial)" and never overstate the proof.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Theorem:
     hypotheses: dict[str, str] = field(default_factory=dict)
     checks: tuple[CheckSpec, ...] = ()
     lean: tuple[str, ...] = ()
+    lean_not_formalised: str = ""
     notes: str = ""
 
     def checks_of(self, kind: str) -> tuple[CheckSpec, ...]:
@@ -198,6 +200,7 @@ THEOREMS: tuple[Theorem, ...] = (
             "origin": "alignment is measured about the origin of the coordinates in which the constraint is posed",
         },
         lean=("NormAlign.aligned_minimiser", "NormAlign.aligned_pooled", "NormAlign.minimiser_aligned_of_binding"),
+        lean_not_formalised="T1(c) and T1(d) (need exp/log, absent from core Lean); (a) is proved as 'an aligned minimiser exists whenever a minimiser exists', (b) as 'the constraint binds at every minimiser'",
         checks=(
             _c("T1(c): z* = R sqrt(c/(c-1)) (e_y - 1/c) satisfies KKT with lam > 0 (binding), closed-form loss; "
                "symbolic in c and R", "symbolic", "theory.optimality_sym:check_t1c_symbolic"),
@@ -279,6 +282,7 @@ THEOREMS: tuple[Theorem, ...] = (
         hypotheses={"v_nonzero": "v != 0", "x_nonzero": "x != 0", "in_region": "perturbation stays in the region"},
         lean=("NormAlign.boundary_dist_sq_le", "NormAlign.boundary_dist_sq_le_norm", "NormAlign.sensitivity_min",
               "NormAlign.aligned_kills_orthogonal", "NormAlign.aligned_of_kills_orthogonal"),
+        lean_not_formalised="T2(a)'s equality case; T2(b)'s expectation identity and spectral-norm claim; T2(c)'s dim ker J <= d - 1 (proved instead: aligned J kills x-perp, and a J killing x-perp is aligned)",
         checks=(
             _c("T2(a): distance-to-hyperplane formula, Cauchy-Schwarz bound, equality for the aligned J (d = 3)",
                "symbolic", "theory.optimality_sym:check_t2a_symbolic"),
@@ -364,6 +368,7 @@ THEOREMS: tuple[Theorem, ...] = (
         hypotheses={"bias_free": "no biases", "homogeneous_activation": "ReLU (degree 1) or square (degree 2)"},
         lean=("NormAlign.Net.eval_smul", "NormAlign.offset_zero_of_homogeneous", "NormAlign.quadratic_homogeneous",
               "NormAlign.dot_centroid"),
+        lean_not_formalised="the scalar-fit relation y CA = 1 / (||grad f|| ||x||)",
         checks=(
             _c("bias-free ReLU / leaky-ReLU: J x = f(x), b = 0, <mu, x> = 1^T f(x) (engine vs forward pass)",
                "numeric", "numerics.homogeneous:check_p2_relu_euler"),

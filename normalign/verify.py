@@ -105,6 +105,7 @@ class TheoremReport:
             "notes": t.notes, "status": self.overall,
             **{kind: self.kind_status(kind) for kind in KINDS},
             "lean": self.lean, "lean_declarations": list(t.lean),
+            "lean_not_formalised": t.lean_not_formalised,
             "worst_residual": None if math.isnan(self.worst_residual) else self.worst_residual,
             "counterexamples_found": self.counterexamples,
             "checks": [r.to_json() for r in self.runs],
