@@ -8,9 +8,14 @@ Add a strategy here (with a docstring saying what it draws and why its bounds) r
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
+if TYPE_CHECKING:
+    from numerics.network import CPANetwork
 
 ELEMENT_BOUND: float = 4.0
 """Entries lie in [-4, 4]: wide enough for every sign pattern, small enough that products over a few

@@ -244,7 +244,7 @@ def verify_case(case: dict[str, Any]) -> tuple[bool, float, str]:
         return ok, gap, f"shared W: loss {loss:.6f}, best point-aligned loss {min(case['best_aligned']):.6f}, " \
                         f"min over points of 1 - ratio {mis:.3f}"
     if kind == "spectral_not_rank_one":
-        x, W, r, zs = np.asarray(case["x"]), np.asarray(case["W"]), float(case["r"]), np.asarray(case["z_star"])
+        x, W, r = np.asarray(case["x"]), np.asarray(case["W"]), float(case["r"])
         a = mn.augment(x)
         s = np.linalg.svd(W, compute_uv=False)
         loss = mn.loss_value("ce", W @ a, int(case["y"]))

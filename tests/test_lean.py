@@ -209,3 +209,14 @@ def test_wrong_crosscheck_instance_rejected(tmp_path: Path, audit) -> None:
     assert any("decide" in e for e in f.errors)
     assert a.decls["NormAlign.CrossCheck.l1_instances"].status == L.FAILED
     shutil.rmtree(root)
+
+
+@pytest.mark.theorem("L1")
+def test_lean_is_found_when_required() -> None:
+    """CI sets NORMALIGN_REQUIRE_LEAN=1 after installing Lean: a missing Lean must fail, not skip."""
+    import os
+
+    if os.environ.get("NORMALIGN_REQUIRE_LEAN") == "1":
+        assert LEAN is not None, "NORMALIGN_REQUIRE_LEAN=1 but no Lean executable was found"
+    else:
+        assert LEAN is None or LEAN.is_file()

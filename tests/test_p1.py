@@ -15,15 +15,6 @@ from numerics.geometry import analyze
 
 
 @pytest.mark.theorem("P1")
-def test_p1_registry_checks() -> None:
-    assert cc.check_p1_constructed(Budget()).outcome == Outcome.VERIFIED
-    assert cc.property_p1_hypothesis(Budget()).outcome == Outcome.VERIFIED
-    assert cc.check_ca_undefined_at_ce_optimum(Budget()).outcome == Outcome.VERIFIED
-    assert cc.planted_p1_converse(Budget()).outcome == Outcome.REFUTED
-    assert cc.boundary_p1_ce_optimum(Budget()).outcome == Outcome.REFUTED
-
-
-@pytest.mark.theorem("P1")
 def test_p1_planted_without_sum_hypothesis_is_refuted_and_shrunk() -> None:
     r = cc.planted_p1_no_sum_hypothesis(Budget())
     assert r.outcome == Outcome.REFUTED

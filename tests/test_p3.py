@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-from normalign.checks import Budget, Outcome
 from numerics import feature_learning as F
 from numerics.tolerances import P3_SLOPE_TOL
 
@@ -37,18 +36,6 @@ def test_p3_residual_quarters_when_eta_halves() -> None:
     slope, local = F.loglog_slopes(inst.etas, r)
     assert abs(slope - 2.0) <= P3_SLOPE_TOL
     assert np.all(np.abs(r[:-1] / r[1:] - 4.0) <= 4.0 * (2**P3_SLOPE_TOL - 1))
-
-
-@pytest.mark.theorem("P3")
-@pytest.mark.parametrize("fn,expected", [
-    (F.check_p3_second_order, Outcome.VERIFIED),
-    (F.planted_p3_wrong_sign, Outcome.REFUTED),
-    (F.planted_p3_missing_mean, Outcome.REFUTED),
-    (F.boundary_p3_with_bias, Outcome.REFUTED),
-])
-def test_p3_checks(fn, expected) -> None:
-    res = fn(Budget())
-    assert res.outcome == expected, res.detail
 
 
 @pytest.mark.theorem("P3")

@@ -54,30 +54,6 @@ def test_antisymmetric_init_is_zero_function() -> None:
 
 
 @pytest.mark.theorem("P4")
-@pytest.mark.parametrize("fn,expected", [
-    (F.check_p4_span_ordering, Outcome.VERIFIED),
-    (F.check_p4_alignment_ordering, Outcome.VERIFIED),
-    (F.check_p4_lazy_chance, Outcome.VERIFIED),
-    (F.check_p4_span_identity, Outcome.VERIFIED),
-    (F.planted_p4_lazy_above_rich, Outcome.REFUTED),
-])
-def test_p4_checks(fn, expected) -> None:
-    res = fn(Budget())
-    assert res.outcome == expected, res.detail
-
-
-@pytest.mark.theorem("D4")
-@pytest.mark.parametrize("fn,expected", [
-    (F.check_d4_ntk_ordering, Outcome.VERIFIED),
-    (F.check_d4_last_layer_frozen_kernel, Outcome.VERIFIED),
-    (F.planted_d4_small_init_lazy, Outcome.REFUTED),
-])
-def test_d4_checks(fn, expected) -> None:
-    res = fn(Budget())
-    assert res.outcome == expected, res.detail
-
-
-@pytest.mark.theorem("P4")
 def test_bad_input() -> None:
     with pytest.raises(ValueError):
         F.sparse_data(1, 10, 0)
