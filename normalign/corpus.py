@@ -3,40 +3,23 @@
 A case lives at ``tests/corpus/<ID>/<name>.json`` and holds ``{"id", "check", "found_by", "case"}``
 where ``case`` is the dict a check returned in ``CheckResult.counterexamples``. Tests replay each case
 with the function that rebuilds it and assert the counterexample still refutes the claim.
-Files are written atomically (a temporary file renamed into place), so nothing is left half-written.
+Files are written atomically (``normalign.files``), so nothing is left half-written.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from normalign.checks import to_jsonable
+from normalign.files import write_json_atomic
 
 CORPUS_DIR: Path = Path(__file__).resolve().parent.parent / "tests" / "corpus"
 
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "case"
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` via a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(to_jsonable(data), fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_case(theorem_id: str, name: str, check: str, case: dict[str, Any],

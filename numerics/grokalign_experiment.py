@@ -11,28 +11,14 @@ table) and ``<task>.png`` (train/test accuracy and normal-alignment curves, mean
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
+from normalign.files import write_atomic
 from numerics.grokking import TASKS, RunResult, TaskConfig, smaller, speedup, sustained_step, train_run
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def summarize(cfg: TaskConfig, runs: list[RunResult]) -> dict[str, object]:
@@ -114,7 +100,7 @@ def plot(task: str, runs: list[RunResult], path: Path) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    _atomic_write_bytes(path, buf.getvalue())
+    write_atomic(path, buf.getvalue())
 
 
 def run_task(task: str, seeds: int, out: Path, max_steps: int | None = None, smoke: bool = False,
@@ -151,8 +137,8 @@ def write_outputs(task: str, cfg: TaskConfig, runs: list[RunResult], seeds: int,
                "runs": [asdict(r) for r in runs],
                "paper_claim": "GrokAlign grokks much sooner than weight decay alone (up to about 7x on MNIST, 2025)"}
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write_bytes(out / f"{task}.json", dumps(summary).encode())
-    _atomic_write_bytes(out / f"{task}.txt", text.encode())
+    write_atomic(out / f"{task}.json", dumps(summary).encode())
+    write_atomic(out / f"{task}.txt", text.encode())
     plot(task, runs, out / f"{task}.png")
     return summary
 

@@ -17,13 +17,12 @@ atomically (temporary file, then rename). Matplotlib is used through the Agg can
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from normalign.files import write_figure_atomic
 from numerics.geometry import analyze
 from numerics.network import CPANetwork, NetworkError
 from numerics.regions import Partition2D, enumerate_partition, slice_network
@@ -132,18 +131,7 @@ def plot_partition(net: CPANetwork, part: Partition2D, out: str | Path, points: 
     ax.set_aspect("equal")
     ax.set_title(title or f"{len(part.regions)} linear regions, coloured by predicted class")
     ax.legend(loc="upper right", fontsize=7, framealpha=0.85)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".png")
-    os.close(fd)
-    os.chmod(tmp, 0o644)
-    try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return out
+    return write_figure_atomic(out, fig)
 
 
 def _parse_slice(spec: str | None, d: int, origin: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

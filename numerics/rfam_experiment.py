@@ -30,8 +30,6 @@ Run: ``normalign experiment rfam [--out results/rfam] [--splits 5] ...`` (see ``
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -40,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from normalign.checks import Budget, CheckResult, Outcome
+from normalign.files import write_atomic, write_figure_atomic, write_json_atomic
 from numerics.pgd import PGDConfig, attack_success_rate
 from numerics.rfm import KernelPredictor, RFMConfig, fit_rfm, one_hot
 
@@ -317,20 +316,7 @@ def make_figure(results: dict[str, Any], path: Path) -> None:
         ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
         ax.set(xlabel="RFM", ylabel="RFAM", title=title + " per unit")
         ax.legend(fontsize=7)
-    _atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=120), binary=True)
-
-
-def _atomic_write(path: Path, write: Callable[[Any], None], binary: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb" if binary else "w") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_figure_atomic(path, fig, dpi=120)
 
 
 def run_experiment(cfg: ExperimentConfig, progress: bool = True) -> dict[str, Any]:
@@ -355,13 +341,12 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = True) -> dict[str, An
 
 def write_outputs(results: dict[str, Any], out: Path) -> dict[str, Path]:
     """results.json, table.md and figure.png in ``out``, each written atomically."""
-    from normalign.corpus import write_json_atomic
 
     out = Path(out)
     paths = {"json": out / "results.json", "table": out / "table.md", "figure": out / "figure.png"}
     write_json_atomic(paths["json"], results)
     text = table_markdown(results)
-    _atomic_write(paths["table"], lambda fh: fh.write(text))
+    write_atomic(paths["table"], text)
     make_figure(results, paths["figure"])
     return paths
 

@@ -102,3 +102,14 @@ def test_corpus_writes_atomically(tmp_path) -> None:
     assert p.name == "a_b_c.json" and not list(tmp_path.rglob("*.tmp"))
     (case,) = load_cases("T1", root=tmp_path)
     assert case["case"]["J"] == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_atomic_writes_leave_no_temporary_and_readable_mode(tmp_path) -> None:
+    import os
+    import stat
+
+    from normalign.files import write_atomic
+
+    p = write_atomic(tmp_path / "sub" / "r.txt", "hello")
+    assert p.read_text() == "hello" and [q.name for q in p.parent.iterdir()] == ["r.txt"]
+    assert stat.S_IMODE(os.stat(p).st_mode) & 0o044  # readable by others (not mkstemp's 0600)
