@@ -29,3 +29,15 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True, database=None)
     settings.register_profile("dev", deadline=None)
     settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture()
+def one_torch_thread():
+    """Torch on one thread for the test (restored afterwards): small training runs are faster so on 2
+    cores, and the results do not depend on the thread count."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

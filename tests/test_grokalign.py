@@ -17,12 +17,7 @@ from numerics.network import CPANetwork
 from numerics.tolerances import matmul_tol
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.theorem("G1")

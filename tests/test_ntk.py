@@ -10,12 +10,7 @@ from numerics.ntk import empirical_ntk, param_jacobian, parameter_slices, relati
 from numerics.tolerances import matmul_tol
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _loop_jacobian(model: nn.Module, X: torch.Tensor) -> torch.Tensor:

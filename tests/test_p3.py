@@ -10,12 +10,7 @@ from numerics import feature_learning as F
 from numerics.tolerances import P3_SLOPE_TOL
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.theorem("P3")

@@ -10,12 +10,7 @@ from normalign.checks import Budget, Outcome
 from numerics import feature_learning as F
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.theorem("P4")

@@ -16,14 +16,7 @@ from theory import agop as sym
 pytestmark = pytest.mark.theorem("R1")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _toy(seed: int, n: int = 40, d: int = 5, c: int = 3):
