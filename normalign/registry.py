@@ -337,6 +337,10 @@ THEOREMS: tuple[Theorem, ...] = (
         lean=("NormAlign.centroid_outer", "NormAlign.centroid_alignment", "NormAlign.centroid_outer_eq_zero",
               "NormAlign.converse_false", "NormAlign.CrossCheck.p1_instances"),
         checks=(
+            _c("symbolic: mu = (1^T u) x, <mu, x> = (1^T u)||x||^2, CA^2 = 1 (c = d = 3, every entry a symbol)",
+               "symbolic", "theory.centroid_sym:check_p1_centroid_symbolic"),
+            _c("planted symbolic: mu = (u^T u) x", "symbolic", "theory.centroid_sym:planted_p1_norm_of_u",
+               expect="fails", planted=True),
             _c("networks normal-aligned by construction at chosen points (bump nets, arbitrary deeper layers): "
                "autograd J = u x^T, engine mu = (1^T u) x, CA = sign(1^T u), NA = 1",
                "numeric", "numerics.centroid_checks:check_p1_constructed"),
@@ -370,6 +374,10 @@ THEOREMS: tuple[Theorem, ...] = (
               "NormAlign.dot_centroid"),
         lean_not_formalised="the scalar-fit relation y CA = 1 / (||grad f|| ||x||)",
         checks=(
+            _c("symbolic: Euler identities on a region (ReLU J x = f, quadratic J x = 2 f) and y CA = 1/(||grad f|| ||x||)",
+               "symbolic", "theory.centroid_sym:check_p2_euler_symbolic"),
+            _c("planted symbolic: a quadratic layer is 1-homogeneous", "symbolic",
+               "theory.centroid_sym:planted_p2_quadratic_degree_one", expect="fails", planted=True),
             _c("bias-free ReLU / leaky-ReLU: J x = f(x), b = 0, <mu, x> = 1^T f(x) (engine vs forward pass)",
                "numeric", "numerics.homogeneous:check_p2_relu_euler"),
             _c("bias-free square activation (degree 2): J x = 2 f(x), b = -f(x) (torch autograd)",
