@@ -37,6 +37,7 @@ from numerics.network import CPANetwork
 from numerics.ntk import empirical_ntk, kernel_from_jacobians, param_jacobian, parameter_slices, relative_change
 from numerics.scores import cosine, scores_from_jacobians
 from numerics import tolerances as tol
+from numerics.threads import single_threaded
 
 
 # ============================================================================ P3
@@ -155,9 +156,9 @@ def loglog_slopes(etas: np.ndarray, residuals: np.ndarray) -> tuple[float, np.nd
     return slope, local
 
 
+@single_threaded
 def _p3_check(budget: Budget, *, sign: float = 1.0, average: bool = True, bias: bool = False,
               what: str = "P3") -> CheckResult:
-    torch.set_num_threads(1)
     k = budget.n(3, 20)
     devs, cases, slopes, skipped = [], [], [], 0
     for i in range(k):
@@ -370,12 +371,12 @@ def paired_lower_bound(a: np.ndarray, b: np.ndarray, alpha: float) -> float:
     return float(diff.mean() - stats.t.ppf(1 - alpha, diff.size - 1) * diff.std(ddof=1) / math.sqrt(diff.size))
 
 
+@single_threaded
 @functools.lru_cache(maxsize=4)
 def p4_sweep(seeds: int = 5, steps: int = 2000, width: int = 32, d: int = 200, n: int = 20,
              progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
     """Run every regime of :data:`P4_CONFIGS` for ``seeds`` seeds: label -> metric -> (seeds,) array.
     Cached per argument tuple, so the P4 and D4 checks share one sweep per process."""
-    torch.set_num_threads(1)
     out: dict[str, dict[str, list[float]]] = {}
     jobs = [(label, s) for label in P4_CONFIGS for s in range(seeds)]
     it = jobs

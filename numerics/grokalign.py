@@ -31,6 +31,8 @@ import torch
 from torch import nn
 from torch.func import jacrev, jvp, vmap
 
+from numerics.threads import single_threaded
+
 JacobianMode = Literal["exact", "estimate"]
 OffsetMode = Literal["jvp", "fd", "none"]
 
@@ -227,25 +229,25 @@ def _z_check(budget, squared: bool, what: str):
                    counterexample=lambda j: cases[j])
 
 
+@single_threaded
 def check_g1_squared_estimator_unbiased(budget):
     """G1: ``c ||J^T v||^2`` is unbiased for ``||J||_F^2`` (z-test, alpha = 1e-6, fixed seeds)."""
-    torch.set_num_threads(1)
     return _z_check(budget, True, "G1 squared estimator")
 
 
+@single_threaded
 def planted_g1_sqrt_estimator_unbiased(budget):
     """Planted: 'sqrt(c ||J^T v||^2) is unbiased for ||J||_F' (it is biased low by Jensen)."""
-    torch.set_num_threads(1)
     return _z_check(budget, False, "planted G1 (sqrt estimator unbiased)")
 
 
+@single_threaded
 def check_g1_estimator_exact_c1(budget):
     """G1: for c = 1 the one-vector estimate sqrt(c ||J^T v||^2) = |J| exactly (v = +-1)."""
     from normalign.checks import verdict
     from numerics.geometry import region_maps
     from numerics.tolerances import matmul_tol
 
-    torch.set_num_threads(1)
     res = []
     for i in range(budget.n(5, 50)):
         net, model = _random_cpa(budget.seed * 100 + i, c=1)
@@ -257,6 +259,7 @@ def check_g1_estimator_exact_c1(budget):
     return verdict(res, matmul_tol(3, 12), detail="G1 c = 1: relative |estimate - ||J||_F| (engine)")
 
 
+@single_threaded
 def check_g1_jvp_offset_engine(budget):
     """G1: the JVP offset ``f(x) - J_x x`` equals the engine's exact ``b_x`` on random CPA networks
     with biases (relative to ``|f(x)| + ||J_x|| ||x||``)."""
@@ -264,7 +267,6 @@ def check_g1_jvp_offset_engine(budget):
     from numerics.geometry import region_maps
     from numerics.tolerances import matmul_tol
 
-    torch.set_num_threads(1)
     res = []
     for i in range(budget.n(5, 50)):
         net, model = _random_cpa(budget.seed * 100 + i)
@@ -289,6 +291,7 @@ def fd_shared_eps(net, x: np.ndarray, candidates=(0.5, 0.1, 1e-2, 1e-3, 1e-4)) -
     return None
 
 
+@single_threaded
 def check_g1_fd_exact_shared_region(budget):
     """G1: the finite-difference offset equals the engine's ``b_x`` when ``x`` and ``(1 + eps) x`` share
     a region; for bias-free ReLU networks at every eps (here eps = 0.5). The FD quotient's rounding is
@@ -297,7 +300,6 @@ def check_g1_fd_exact_shared_region(budget):
     from numerics.geometry import region_maps
     from numerics.tolerances import matmul_tol
 
-    torch.set_num_threads(1)
     res, skipped = [], 0
     for i in range(budget.n(5, 40)):
         for bias in (True, False):
@@ -316,6 +318,7 @@ def check_g1_fd_exact_shared_region(budget):
                    f"eps-scaled relative error; {skipped} points with no shared eps skipped")
 
 
+@single_threaded
 def boundary_g1_fd_region_crossed(budget):
     """Boundary: the FD offset is wrong when ``(1 + eps) x`` leaves x's region. Hand-built oracle:
     ``f(x) = relu(x - 1)`` at x = 0.999 has ``J = 0, b = 0``; with eps = 0.01 the step crosses the kink at
@@ -326,7 +329,6 @@ def boundary_g1_fd_region_crossed(budget):
     from numerics.network import CPANetwork
     from numerics.tolerances import matmul_tol
 
-    torch.set_num_threads(1)
     net = CPANetwork.from_arrays([np.array([[1.0]]), np.array([[1.0]])], [np.array([-1.0]), None])
     x = np.array([[0.999]])
     _, b = region_maps(net, x)
@@ -350,6 +352,7 @@ def boundary_g1_fd_region_crossed(budget):
                    counterexample=lambda j: cases[j])
 
 
+@single_threaded
 def check_g1_penalty_value(budget):
     """G1: ``GrokAlign(model, lam, jacobian='exact')`` equals ``lam (mean ||J||_F + mean ||b||^2)`` and the
     squared option ``lam (mean ||J||_F^2 + mean ||b||^2)``, both from the engine's exact (J, b)."""
@@ -357,7 +360,6 @@ def check_g1_penalty_value(budget):
     from numerics.geometry import region_maps
     from numerics.tolerances import matmul_tol
 
-    torch.set_num_threads(1)
     res = []
     for i in range(budget.n(3, 20)):
         net, model = _random_cpa(budget.seed * 100 + i)

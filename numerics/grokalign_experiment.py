@@ -19,6 +19,7 @@ import numpy as np
 
 from normalign.files import write_atomic
 from numerics.grokking import TASKS, RunResult, TaskConfig, smaller, speedup, sustained_step, train_run
+from numerics.threads import single_threaded
 
 
 def summarize(cfg: TaskConfig, runs: list[RunResult]) -> dict[str, object]:
@@ -103,12 +104,11 @@ def plot(task: str, runs: list[RunResult], path: Path) -> None:
     write_atomic(path, buf.getvalue())
 
 
+@single_threaded
 def run_task(task: str, seeds: int, out: Path, max_steps: int | None = None, smoke: bool = False,
              progress: bool = True) -> dict[str, object]:
     """Run both methods over ``seeds`` seeds, write JSON, table and PNG; return the summary dict."""
-    import torch
 
-    torch.set_num_threads(1)
     cfg = TASKS[task]
     if smoke:
         cfg = smaller(cfg, max_steps=max_steps or 20, eval_every=10, width=16,

@@ -41,6 +41,7 @@ from normalign.checks import Budget, CheckResult, Outcome
 from normalign.files import write_atomic, write_figure_atomic, write_json_atomic
 from numerics.pgd import PGDConfig, attack_success_rate
 from numerics.rfm import KernelPredictor, RFMConfig, fit_rfm, one_hot
+from numerics.threads import single_threaded
 
 DATASETS: dict[str, str] = {
     "breast_cancer": "tabular",
@@ -319,12 +320,11 @@ def make_figure(results: dict[str, Any], path: Path) -> None:
     write_figure_atomic(path, fig, dpi=120)
 
 
+@single_threaded
 def run_experiment(cfg: ExperimentConfig, progress: bool = True) -> dict[str, Any]:
     """All (dataset, split) units, their paired statistics and the R1 robustness verdict."""
-    import torch
     from tqdm import tqdm
 
-    torch.set_num_threads(1)
     jobs = [(ds, s) for ds in cfg.datasets for s in range(cfg.splits)]
     units = []
     t0 = time.perf_counter()

@@ -33,6 +33,7 @@ from scipy.spatial.distance import cdist
 
 from normalign.checks import Budget, CheckResult, verdict
 from numerics import tolerances as tol
+from numerics.threads import single_threaded
 
 Init = Literal["identity", "covariance"]
 Normalise = Literal["trace", "max"]
@@ -300,10 +301,9 @@ def _random_rfm_case(rng: np.random.Generator, n: int, d: int, c: int, iters: in
     return hist.predictors[-1], Z
 
 
+@single_threaded
 def _grad_residuals(budget: Budget, drop_metric: bool) -> CheckResult:
-    import torch
 
-    torch.set_num_threads(1)
     rng = np.random.default_rng(budget.seed)
     res, cases = [], []
     sizes = [(30, 3, 2), (40, 5, 3)] + ([(120, 8, 4), (200, 12, 10)] if budget.full else [])
@@ -357,10 +357,9 @@ def _autograd_jacobians(f_torch, X: np.ndarray, c: int) -> np.ndarray:
     return out
 
 
+@single_threaded
 def _identity_residuals(budget: Budget, weight_power: float) -> CheckResult:
-    import torch
 
-    torch.set_num_threads(1)
     rng = np.random.default_rng(budget.seed)
     res, cases = [], []
     for _ in range(budget.n(6, 40)):

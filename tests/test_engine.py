@@ -179,3 +179,11 @@ def test_scores_path_refines_where_the_gram_route_cancels() -> None:
     geo = analyze(net, X, jacobian=False)
     assert geo.gram[0, 0, 0] == pytest.approx(1.0, rel=1e-12)
     assert geo.robustness_radius[0] == pytest.approx(2.0, rel=1e-12)  # |f| / ||J|| = 2 / 1
+
+
+def test_single_threaded_restores_the_thread_count() -> None:
+    from numerics.threads import single_threaded
+
+    before = torch.get_num_threads()
+    seen = single_threaded(torch.get_num_threads)()
+    assert seen == 1 and torch.get_num_threads() == before
