@@ -127,3 +127,18 @@ def test_verify_exit_status_is_nonzero_when_a_check_fails(monkeypatch, capsys) -
 def test_console_script_runs() -> None:
     out = subprocess.run([sys.executable, "-m", "normalign.cli", "analyze", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "POINTS" in out.stdout.upper()
+
+
+@pytest.mark.theorem("G1")
+def test_experiment_and_plot_dispatch(model_files, tmp_path: Path, capsys) -> None:
+    assert main(["experiment", "nope"]) == 2
+    assert "unknown experiment" in capsys.readouterr().err
+    out = tmp_path / "g"
+    assert main(["experiment", "grokalign", "--task", "xor", "--smoke", "--no-progress", "--out", str(out)]) == 0
+    assert json.loads((out / "xor.json").read_text())["task"] == "xor"
+    rng = np.random.default_rng(2)
+    net = CPANetwork.from_arrays([rng.normal(size=(4, 2)), rng.normal(size=(2, 4))], [rng.normal(size=4), rng.normal(size=2)])
+    net.to_npz(tmp_path / "n2.npz")
+    png = tmp_path / "r.png"
+    assert main(["plot-regions", str(tmp_path / "n2.npz"), "--out", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
