@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample
 
-from normalign.checks import Budget, CheckResult, Outcome, verdict
+from normalign.checks import Budget, CheckResult, verdict
 from normalign.strategies import matrices, nonzero_vectors
 from numerics.geometry import analyze
 from numerics.network import CPANetwork
-from numerics.pd_checks import net_case, search
+from normalign.property import search
+from numerics.pd_checks import net_case
 from numerics.tolerances import ALIGNED_TOL, matmul_tol
 
 
@@ -140,57 +140,47 @@ def _p1_strategy():
 
 def property_p1_hypothesis(budget: Budget) -> CheckResult:
     """Hypothesis search (shrinking) over one-hidden-layer nets with rows a_k x^T: mu = (1^T u) x with
-    u = W2 a (closed form), and CA = sign(1^T u) wherever 1^T u != 0."""
-    worst = [0.0]
-
-    def bad(case) -> bool:
+    u = W2 a (closed form), and CA = sign(1^T u) wherever 1^T u != 0 (residual / matmul_tol)."""
+    def residual(case) -> float:
         x, a, W2, frac = case
         u = W2 @ a
         s = float(u.sum())
         if np.linalg.norm(u) == 0 or abs(s) < 1e-6 * np.linalg.norm(u):
-            return False  # outside the hypotheses u != 0, 1^T u != 0
+            return 0.0  # outside the hypotheses u != 0, 1^T u != 0
         if np.abs(u).max() < 1e-150 or np.abs(x).max() < 1e-150:
-            return False  # near the subnormal range rounding is no longer relative: tolerances do not apply
+            return 0.0  # near the subnormal range rounding is no longer relative: tolerances do not apply
         net = _one_point_net(x, a, W2, frac)
         geo = analyze(net, x[None], jacobian=False)
         tol = matmul_tol(2, max(net.widths))
         mu_err = np.abs(geo.centroid[0] - s * x).max() / (np.abs(W2).sum() * a.max() * np.abs(x).max())
         ca = geo.centroid_alignment
         ca_err = np.inf if np.ma.getmaskarray(ca)[0] else abs(float(ca[0]) - np.sign(s))
-        r = max(mu_err, ca_err) / tol
-        worst[0] = max(worst[0], r)
-        return bool(r > 1.0)
+        return float(max(mu_err, ca_err) / tol)
 
-    n = budget.n(100, 1000)
-    try:
-        case = search(_p1_strategy(), bad, n)
-    except NoSuchExample:
-        return CheckResult(Outcome.VERIFIED, worst[0], n, f"no counterexample in {n} examples (residual / matmul_tol)")
-    x, a, W2, frac = case
-    return CheckResult(Outcome.REFUTED, worst[0], n, "shrunk counterexample", [{"x": x, "a": a, "W2": W2, "frac": frac}])
+    return search(_p1_strategy(), residual, 1.0, budget, "P1 on constructed aligned networks",
+                  examples=(100, 1000), to_case=_p1_case)
 
 
 def planted_p1_no_sum_hypothesis(budget: Budget) -> CheckResult:
     """Planted: 'J = u x^T (u != 0) gives CA = sign(1^T u)' without 1^T u != 0. Hypothesis shrinks to a
-    u with 1^T u = 0, where the centroid vanishes and CA is undefined."""
-    def bad(case) -> bool:
+    u with 1^T u = 0, where the centroid vanishes and CA is undefined (residual inf there)."""
+    def residual(case) -> float:
         x, a, W2, frac = case
         u = W2 @ a
         if not np.linalg.norm(u) > 0:
-            return False
+            return 0.0
         geo = analyze(_one_point_net(x, a, W2, frac), x[None], jacobian=False)
         ca = geo.centroid_alignment
-        return bool(np.ma.getmaskarray(ca)[0] or abs(float(ca[0]) - np.sign(u.sum())) > matmul_tol(2, 4))
+        wrong = np.ma.getmaskarray(ca)[0] or abs(float(ca[0]) - np.sign(u.sum())) > matmul_tol(2, 4)
+        return float("inf") if wrong else 0.0
 
-    n = budget.n(300, 2000)
-    try:
-        x, a, W2, frac = search(_p1_strategy(), bad, n)
-    except NoSuchExample:
-        return CheckResult(Outcome.VERIFIED, 0.0, n, "no u with 1^T u = 0 found: the planted claim survived")
-    u = W2 @ a
-    return CheckResult(Outcome.REFUTED, float("inf"), n,
-                       f"shrunk counterexample: u = {np.round(u, 6).tolist()}, 1^T u = {u.sum():.3g}, CA undefined",
-                       [{"x": x, "a": a, "W2": W2, "frac": frac, "u": u}])
+    return search(_p1_strategy(), residual, 1.0, budget, "planted P1 without 1^T u != 0",
+                  examples=(300, 2000), to_case=_p1_case)
+
+
+def _p1_case(case) -> dict[str, Any]:
+    x, a, W2, frac = case
+    return {"x": x, "a": a, "W2": W2, "frac": frac, "u": W2 @ a}
 
 
 def converse_network(x: np.ndarray, w: np.ndarray) -> CPANetwork:

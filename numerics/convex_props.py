@@ -1,7 +1,7 @@
 """Property checks of L1, T1, T1', T2 (numpy oracles, hypothesis search) and planted-false variants.
 
 Each property is a residual function of one drawn case (strategies in ``normalign.strategies``); a
-check asks ``hypothesis.find`` for a case whose residual exceeds the tolerance. None found: VERIFIED
+check asks ``normalign.property.search`` for a case whose residual exceeds the tolerance. None found: VERIFIED
 (with the worst residual seen); found: REFUTED with the shrunk case. The planted variants use the same
 machinery with a deliberately wrong claim and must be refuted.
 """
@@ -9,46 +9,15 @@ machinery with a deliberately wrong claim and must be refuted.
 from __future__ import annotations
 
 import math
-import random
 from typing import Callable
 
 import numpy as np
-from hypothesis import HealthCheck, find, settings, target
-from hypothesis.errors import NoSuchExample
-from hypothesis.strategies import SearchStrategy
 
 from normalign import strategies as S
-from normalign.checks import Budget, CheckResult, Outcome
+from normalign.checks import Budget, CheckResult
+from normalign.property import search
 from numerics import minnorm as mn
 from numerics.tolerances import CLOSED_FORM_TOL
-
-
-def search(strategy: SearchStrategy, residual: Callable[[dict], float], tol: float, budget: Budget,
-           detail: str, examples: tuple[int, int] = (150, 2000), steer: bool = False) -> CheckResult:
-    """Look for a case with residual > tol; VERIFIED if none in the budget, REFUTED with the shrunk case.
-    ``steer`` feeds the residual to ``hypothesis.target`` (hill-climbing towards the worst case); it
-    helps find narrow counterexamples but its optimiser can stall on flat residuals, so it is off by
-    default."""
-    worst = [0.0]
-    count = [0]
-
-    def bad(case: dict) -> bool:
-        r = residual(case)
-        if steer and math.isfinite(r):
-            target(r)  # steer the search towards the worst case (near-optimal points)
-        count[0] += 1
-        worst[0] = max(worst[0], r) if not math.isnan(r) else math.inf
-        return not (r <= tol)
-
-    cfg = settings(max_examples=budget.n(*examples), database=None, deadline=None,
-                   suppress_health_check=list(HealthCheck))
-    try:
-        case = find(strategy, bad, settings=cfg, random=random.Random(budget.seed))
-    except NoSuchExample:
-        return CheckResult(Outcome.VERIFIED, worst[0], count[0], f"{detail} (tol {tol:.1e})")
-    r = residual(case)
-    return CheckResult(Outcome.REFUTED, r, count[0], f"{detail}: counterexample with residual {r:.3e} "
-                       f"(tol {tol:.1e})", [dict(case, residual=r)])
 
 
 # ------------------------------------------------------------------------------------- residuals

@@ -241,28 +241,20 @@ def check_p2_trained_fit(budget: Budget) -> CheckResult:
 
 def _euler_property(budget: Budget, bias: bool) -> CheckResult:
     from hypothesis import strategies as st
-    from hypothesis.errors import NoSuchExample
 
-    from normalign.checks import Outcome
+    from normalign.property import search
     from normalign.strategies import cpa_networks, points_for
-    from numerics.pd_checks import net_case, search
+    from numerics.pd_checks import net_case
 
-    worst = [0.0]
     strat = cpa_networks(bias=bias, activations=("relu", "leaky_relu")).flatmap(
         lambda n: st.tuples(st.just(n), points_for(n.input_dim)))
 
-    def bad(case) -> bool:
+    def residual(case) -> float:
         net, X = case
-        r = float(relu_euler_residuals(net, X).max() / matmul_tol(len(net.layers), max(net.widths)))
-        worst[0] = max(worst[0], r)
-        return r > 1.0
+        return float(relu_euler_residuals(net, X).max() / matmul_tol(len(net.layers), max(net.widths)))
 
-    n = budget.n(100, 1000)
-    try:
-        net, X = search(strat, bad, n)
-    except NoSuchExample:
-        return CheckResult(Outcome.VERIFIED, worst[0], n, f"no counterexample in {n} hypothesis examples")
-    return CheckResult(Outcome.REFUTED, worst[0], n, "shrunk counterexample", [{**net_case(net), "X": X}])
+    return search(strat, residual, 1.0, budget, f"Euler J x = f (bias={bias}), residual / matmul_tol",
+                  examples=(100, 1000), to_case=lambda case: {**net_case(case[0]), "X": case[1]})
 
 
 def property_p2_euler_hypothesis(budget: Budget) -> CheckResult:

@@ -20,11 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, find, settings  # noqa: F401
 from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample
 
-from normalign.checks import Budget, CheckResult, Outcome, verdict
+from normalign.checks import Budget, CheckResult, verdict
+from normalign.property import search
 from normalign.strategies import cpa_networks, points_for
 from numerics.geometry import analyze
 from numerics.network import CPANetwork
@@ -38,15 +37,6 @@ MAX_ENUM_UNITS: int = 8
 NEAR: float = 1e-9
 """Relative distance of the 'near a boundary' points: far above the rounding level of the power
 distances (matmul_tol ~ 1e-13 relative) so the argmin is still strict, far below any region's size."""
-
-
-def search(strategy, bad, n: int):
-    """``hypothesis.find`` with our settings: ``n`` examples, derandomized, no database, generation and
-    shrinking only (the 'explain' phase costs seconds and adds nothing to a check). Raises
-    ``NoSuchExample`` when nothing is found."""
-    return find(strategy, bad, settings=settings(max_examples=n, database=None, derandomize=True, deadline=None,
-                                                  phases=[Phase.generate, Phase.shrink],
-                                                  suppress_health_check=list(HealthCheck)))
 
 
 def net_case(net: CPANetwork) -> dict[str, Any]:
@@ -161,24 +151,12 @@ def check_pd_subdivision(budget: Budget) -> CheckResult:
 
 def property_pd_hypothesis(budget: Budget) -> CheckResult:
     """Hypothesis search (shrinking networks and points) for a layer whose pattern is not the argmin of
-    its power diagram on the earlier region."""
-    worst = [0.0]
+    its power diagram on the earlier region (residual: power-distance excess / tol)."""
     strat = cpa_networks(min_layers=2, max_layers=4, max_width=4, activations=("relu", "leaky_relu")).flatmap(
         lambda net: st.tuples(st.just(net), points_for(net.input_dim, st.integers(1, 3))))
-
-    def bad(case: tuple[CPANetwork, np.ndarray]) -> bool:
-        net, X = case
-        r, _ = pd_residuals(net, X, np.random.default_rng(0), n_per=3)
-        worst[0] = max(worst[0], r)
-        return r > 1.0
-
-    n = budget.n(60, 600)
-    try:
-        net, X = search(strat, bad, n)
-    except NoSuchExample:
-        return CheckResult(Outcome.VERIFIED, worst[0], n, f"no counterexample in {n} hypothesis examples (residual / tol)")
-    _, case = pd_residuals(net, X, np.random.default_rng(0), n_per=3)
-    return CheckResult(Outcome.REFUTED, worst[0], n, "shrunk counterexample", [case])
+    return search(strat, lambda case: pd_residuals(*case, np.random.default_rng(0), n_per=3)[0], 1.0, budget,
+                  "PD on shrinking networks (residual / tol)", examples=(60, 600),
+                  to_case=lambda case: pd_residuals(*case, np.random.default_rng(0), n_per=3)[1])
 
 
 def planted_pd_radius_sign(budget: Budget) -> CheckResult:

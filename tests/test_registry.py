@@ -113,3 +113,21 @@ def test_atomic_writes_leave_no_temporary_and_readable_mode(tmp_path) -> None:
     p = write_atomic(tmp_path / "sub" / "r.txt", "hello")
     assert p.read_text() == "hello" and [q.name for q in p.parent.iterdir()] == ["r.txt"]
     assert stat.S_IMODE(os.stat(p).st_mode) & 0o044  # readable by others (not mkstemp's 0600)
+
+
+def test_property_search_verifies_refutes_and_shrinks() -> None:
+    """The one counterexample search: a true property is verified, a false one refuted with the
+    minimal (shrunk) example, and a NaN residual counts as a violation."""
+    from hypothesis import strategies as st
+
+    from normalign.checks import Outcome
+    from normalign.property import search
+
+    ok = search(st.integers(0, 100), lambda k: 0.0, 0.5, Budget(), "always zero",
+                to_case=lambda k: {"k": k})
+    assert ok.outcome == Outcome.VERIFIED and ok.instances > 0
+    bad = search(st.integers(0, 1000), lambda k: float(k >= 17), 0.5, Budget(), "k < 17",
+                 to_case=lambda k: {"k": k})
+    assert bad.outcome == Outcome.REFUTED and bad.counterexamples[0]["k"] == 17
+    nan = search(st.integers(0, 10), lambda k: float("nan"), 0.5, Budget(), "nan", to_case=lambda k: {"k": k})
+    assert nan.outcome == Outcome.REFUTED
