@@ -22,9 +22,17 @@ ELEMENT_BOUND: float = 4.0
 layers stay far from overflow and the relative tolerances of ``numerics.tolerances`` apply."""
 
 
+SMALLEST: float = 1e-6
+"""Entries are 0 or of size >= 1e-6. Products of a few dozen entries then stay above ~1e-100, far from
+float64's subnormal range (< 2.2e-308) where rounding is no longer relative and the relative tolerances
+of ``numerics.tolerances`` stop meaning anything (a weight of 5e-161 drove a power-distance scale to
+overflow). Exact zeros, the interesting degenerate case, are kept."""
+
+
 def floats(bound: float = ELEMENT_BOUND) -> st.SearchStrategy[float]:
-    """Finite float64 in [-bound, bound] (shrinks towards 0)."""
-    return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=64)
+    """Finite float64 in [-bound, bound], 0 or of size >= SMALLEST (shrinks towards 0)."""
+    return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=64).map(
+        lambda v: 0.0 if abs(v) < SMALLEST else v)
 
 
 def vectors(dim: int | st.SearchStrategy[int], bound: float = ELEMENT_BOUND) -> st.SearchStrategy[np.ndarray]:
@@ -78,13 +86,11 @@ def aligned_jacobian_batches(draw: st.DrawFn, max_n: int = 6, max_c: int = 4, ma
     """(U, X): n points x_i in R^d and output factors u_i in R^c (n <= 6, c <= 4, d <= 5), so that
     J_i = u_i x_i^T is a normal-aligned Jacobian (D1; R1's hypothesis). Entries in [-4, 4] (zeros
     allowed: the identity must hold for u_i = 0 or x_i = 0 too); shrinks to one point, c = d = 1.
-    Entries below 1e-6 in size are set to 0: the identity's terms are products of four entries, and below
-    (1e-6)^4 = 1e-24 nothing happens, but entries near 1e-79 would push those products into the subnormal
-    range (< 2.2e-308), where float64 has no relative accuracy and no relative tolerance applies."""
+    Entries are 0 or >= SMALLEST in size (see ``floats``)."""
     n = draw(st.integers(1, max_n))
     c = draw(st.integers(1, max_c))
     d = draw(st.integers(1, max_d))
-    el = floats().map(lambda v: 0.0 if abs(v) < 1e-6 else v)
+    el = floats()
     return draw(arrays(np.float64, (n, c), elements=el)), draw(arrays(np.float64, (n, d), elements=el))
 
 

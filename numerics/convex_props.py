@@ -55,10 +55,19 @@ def t1_ball_residual(case: dict) -> float:
 
 
 def planted_t1c_residual(case: dict) -> float:
-    """Planted: claimed optimum log(1 + (c-1) exp(-R sqrt((c-1)/c))) as a lower bound of CE on the ball."""
-    c, R = case["c"], case["R"]
+    """Planted: claimed optimum log(1 + (c-1) exp(-R sqrt((c-1)/c))) as a lower bound of CE on the ball.
+
+    Any feasible point with a lower loss refutes the bound. Besides the drawn ball point, the point
+    z = R (e_y - 1/c) / ||e_y - 1/c|| is tried (its norm and loss recomputed here, directly): the drawn
+    points alone reach the narrow violating set only by luck, which made this planted check flaky."""
+    c, R, y = case["c"], case["R"], case["y"]
     claimed = math.log1p((c - 1) * math.exp(-R * math.sqrt((c - 1) / c)))
-    return (claimed - mn.loss_value("ce", ball_point(case), case["y"])) / (1 + R)
+    d = -np.full(c, 1.0 / c)
+    d[y] += 1.0
+    z = R * d / float(np.linalg.norm(d))
+    assert float(np.linalg.norm(z)) <= R * (1 + 4 * np.finfo(float).eps)  # feasible
+    best = min(mn.loss_value("ce", ball_point(case), y), mn.loss_value("ce", z, y))
+    return (claimed - best) / (1 + R)
 
 
 def rank_one_logits(case: dict) -> np.ndarray:
@@ -104,7 +113,7 @@ def property_t1_ball(budget: Budget) -> CheckResult:
 def planted_property_t1c_constant(budget: Budget) -> CheckResult:
     """Planted false: T1(c) loss with sqrt((c-1)/c): claimed as a lower bound; expected refuted."""
     return search(S.logit_ball_cases(losses=("ce",)), planted_t1c_residual, CLOSED_FORM_TOL, budget,
-                  "planted T1(c) with sqrt((c-1)/c)", examples=(400, 1000), steer=True)
+                  "planted T1(c) with sqrt((c-1)/c)", examples=(400, 1000))
 
 
 def property_t1p(budget: Budget) -> CheckResult:
