@@ -17,9 +17,9 @@ import time
 
 import numpy as np
 
-from numerics import minnorm as mn
-from numerics.convex_problems import MapProblem, MisalignProblem, orth_direction
-from numerics.tolerances import MISALIGN_SQ_TOL, SOLVER_OBJ_TOL
+from normalign.numerics.maths import minnorm as mn
+from normalign.numerics.maths.convex_problems import MapProblem, MisalignProblem, orth_direction
+from normalign.numerics.tolerances import MISALIGN_SQ_TOL, SOLVER_OBJ_TOL
 
 
 def _instances(n: int, c: int, d: int, seed: int) -> list[tuple[np.ndarray, int, float]]:

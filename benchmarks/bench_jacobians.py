@@ -32,8 +32,8 @@ def main() -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
-    from numerics.geometry import analyze, region_maps
-    from numerics.network import CPANetwork
+    from normalign.numerics.engine.geometry import analyze, region_maps
+    from normalign.numerics.engine.network import CPANetwork
 
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)

@@ -22,9 +22,9 @@ import time
 
 import numpy as np
 
-from numerics.exact_robustness import brute_force_radius, in_region_l2, milp_radius, region_search_l2
-from numerics.network import CPANetwork
-from numerics.regions import chebyshev, enumerate_partition
+from normalign.numerics.engine.exact_robustness import brute_force_radius, in_region_l2, milp_radius, region_search_l2
+from normalign.numerics.engine.network import CPANetwork
+from normalign.numerics.engine.regions import chebyshev, enumerate_partition
 
 
 def _net(seed: int, width: int, depth: int, classes: int) -> CPANetwork:

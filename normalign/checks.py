@@ -10,7 +10,12 @@ of three outcomes:
   out), with the reason.
 
 A check *expects* ``holds`` (a theorem) or ``fails`` (a planted-false variant or a boundary where a
-hypothesis is dropped). It *passes* when what it found matches what it expects.
+hypothesis is dropped). It *passes* when what it found matches what it expects. A *sanity* check
+(``CheckSpec.sanity``) tests a construction that holds by design (it cannot fail against an independent
+oracle): it is run and shown, and a failure still fails the run, but it never makes an ID "verified".
+
+``CheckResult.tolerance`` is the tolerance the residual was judged against (set by :func:`verdict`), so
+that ``resid_over_tol`` compares checks with different units: below 1 means within tolerance.
 """
 
 from __future__ import annotations
@@ -66,11 +71,23 @@ class CheckResult:
     instances: int = 0
     detail: str = ""
     counterexamples: list[dict[str, Any]] = field(default_factory=list)
+    tolerance: float | None = None
+
+    @property
+    def resid_over_tol(self) -> float | None:
+        """``worst_residual / tolerance`` (below 1: within tolerance); ``None`` when the check states no
+        positive tolerance or the residual is NaN."""
+        if self.tolerance is None or not self.tolerance > 0 or math.isnan(self.worst_residual):
+            return None
+        return self.worst_residual / self.tolerance
 
     def to_json(self) -> dict[str, Any]:
+        ratio = self.resid_over_tol
         return {
             "outcome": self.outcome.value,
             "worst_residual": _finite_or_none(self.worst_residual),
+            "tolerance": None if self.tolerance is None else _finite_or_none(self.tolerance),
+            "resid_over_tol": None if ratio is None else _finite_or_none(ratio),
             "instances": self.instances,
             "detail": self.detail,
             "counterexamples": [to_jsonable(c) for c in self.counterexamples],
@@ -83,7 +100,8 @@ class CheckSpec:
 
     ``target`` is ``"module:function"``; ``hypothesis_dropped`` names the hypothesis of the theorem that
     this check removes (for ``expect="fails"`` boundary checks) or ``None``; ``planted`` marks a
-    deliberately false variant that the suite must reject.
+    deliberately false variant that the suite must reject; ``slow`` checks run only at the full budget;
+    ``sanity`` marks a check of a construction that holds by design (never counted as verifying).
     """
 
     name: str
@@ -93,6 +111,13 @@ class CheckSpec:
     planted: bool = False
     hypothesis_dropped: str | None = None
     slow: bool = False
+    sanity: bool = False
+
+    @property
+    def counts(self) -> bool:
+        """Whether passing this check can make its ID "verified": it expects the claim to hold and is
+        not a sanity check."""
+        return self.expect == "holds" and not self.sanity
 
     def load(self) -> Callable[[Budget], CheckResult]:
         """Import the check function named by ``target``."""
@@ -112,14 +137,19 @@ class CheckSpec:
 
 
 def run_check(spec: CheckSpec, budget: Budget) -> CheckResult:
-    """Run one check; an exception inside it is reported as inconclusive, never swallowed silently."""
-    fn = spec.load()
+    """Run one check. A check that cannot be imported, raises, or returns something other than a
+    :class:`CheckResult` is reported as inconclusive (with why), never swallowed silently."""
+    try:
+        fn = spec.load()
+    except Exception as exc:  # noqa: BLE001 - an unloadable target decides nothing
+        return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, f"check could not be loaded: {type(exc).__name__}: {exc}")
     try:
         result = fn(budget)
     except Exception as exc:  # noqa: BLE001 - reported, with its type, as an inconclusive outcome
         return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, f"check raised {type(exc).__name__}: {exc}")
     if not isinstance(result, CheckResult):
-        raise TypeError(f"check {spec.target} returned {type(result).__name__}, not CheckResult")
+        return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0,
+                           f"check {spec.target} returned {type(result).__name__}, not CheckResult")
     return result
 
 
@@ -128,11 +158,11 @@ def verdict(residuals: np.ndarray | list[float], tol: float, *, instances: int |
     """Turn per-instance residuals into a result: refuted at the worst instance above ``tol``.
 
     ``counterexample(i)`` builds the JSON case for instance ``i`` (called only when refuted).
-    A NaN residual is a refutation, never a pass.
+    A NaN residual is a refutation, never a pass. The result carries ``tol`` as its ``tolerance``.
     """
     r = np.asarray(residuals, dtype=np.float64).ravel()
     if r.size == 0:
-        return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, "no instances were checked")
+        return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, "no instances were checked", tolerance=tol)
     bad = ~(r <= tol)  # NaN counts as bad
     worst_i = int(np.argmax(np.where(np.isnan(r), np.inf, r)))
     worst = float(r[worst_i])
@@ -140,8 +170,8 @@ def verdict(residuals: np.ndarray | list[float], tol: float, *, instances: int |
     text = f"{detail} (tol {tol:.1e})" if detail else f"tol {tol:.1e}"
     if bad.any():
         cases = [counterexample(worst_i)] if counterexample is not None else [{"instance": worst_i}]
-        return CheckResult(Outcome.REFUTED, worst, n, text, cases)
-    return CheckResult(Outcome.VERIFIED, worst, n, text)
+        return CheckResult(Outcome.REFUTED, worst, n, text, cases, tolerance=tol)
+    return CheckResult(Outcome.VERIFIED, worst, n, text, tolerance=tol)
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -1,12 +1,17 @@
 """The ``normalign`` command.
 
 - ``normalign verify [--json] [--full] [--id ID ...] [--corpus DIR] [--no-lean]``: run every registered
-  check; one row per theorem ID; exit 1 when a check finds the opposite of what it expects.
+  check; one row per theorem ID, then the measured claims; exit 1 when any ID is FAILED (a check found
+  the opposite of what it expects, or Lean failed) or inconclusive (see ``normalign.verify``).
 - ``normalign analyze MODEL POINTS [--json]``: per-point exact geometry of a CPA network.
-- ``normalign plot-regions MODEL [...]``: PNG of the exact 2-d partition (see ``numerics.plotting``).
-- ``normalign experiment NAME [...]``: the training experiments (``grokalign``, ``rfam``).
+- ``normalign plot-regions MODEL [...]``: PNG of the exact 2-d partition (see ``normalign.numerics.experiments.plotting``).
+- ``normalign experiment NAME [...]``: the experiments behind the measured claims (``grokalign``,
+  ``rfam``, ``feature-learning``).
 
-Bad input gets one line ``normalign: error: ...`` on stderr and exit status 2, never a traceback.
+Exit status: 0 all good; 1 a check or Lean failed or was inconclusive; 2 bad input (one line
+``normalign: error: ...`` on stderr, never a traceback); 141 (128 + SIGPIPE, as for a tool killed by
+SIGPIPE) when the reader of standard output went away (``normalign analyze ... | head``), silently.
+Standard output carries only the report; progress and solver chatter go to standard error.
 """
 
 from __future__ import annotations
@@ -14,21 +19,23 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from normalign.checks import Budget, dumps
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BROKEN_PIPE = 0, 1, 2, 141
 
 EXPERIMENTS: dict[str, str] = {
-    "grokalign": "numerics.grokalign_experiment:main",
-    "rfam": "numerics.rfam_experiment:main",
+    "grokalign": "normalign.numerics.experiments.grokalign:main",
+    "rfam": "normalign.numerics.experiments.rfam:main",
+    "feature-learning": "normalign.numerics.experiments.feature_learning:main",
 }
 """``normalign experiment NAME`` dispatches to ``module:main(argv) -> int``."""
 
-PLOT_REGIONS = "numerics.plotting:plot_regions_main"
+PLOT_REGIONS = "normalign.numerics.experiments.plotting:plot_regions_main"
 
 
 class UsageError(Exception):
@@ -37,10 +44,22 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser()
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+    except BrokenPipeError:
+        # The reader went away (``| head``). Point stdout at devnull so that Python's final flush at
+        # exit cannot raise again, and exit like a tool killed by SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _run(argv: list[str]) -> int:
     if argv and argv[0] in ("experiment", "plot-regions"):
         return _dispatch(argv)
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
     except UsageError as exc:
@@ -80,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------------------ verify
 def _cmd_verify(args: argparse.Namespace) -> int:
     from normalign.registry import BY_ID
-    from normalign.verify import format_failures, format_table, run_registry, save_counterexamples, stderr_progress
+    from normalign.verify import exit_code, format_report, report_json, run_registry, save_counterexamples, stderr_progress
 
     ids = args.id
     for i in ids or []:
@@ -92,14 +111,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.corpus is not None:
         paths = save_counterexamples(reports, args.corpus)
         print(f"saved {len(paths)} counterexample(s) under {args.corpus}", file=sys.stderr)
-    if args.json:
-        print(dumps({"budget": budget.level, "seed": budget.seed, "theorems": [r.to_json() for r in reports]}))
-    else:
-        print(format_table(reports))
-        failures = format_failures(reports)
-        if failures:
-            print("\n" + failures)
-    return EXIT_FAILED if any(r.failed for r in reports) else EXIT_OK
+    print(dumps(report_json(reports, budget)) if args.json else format_report(reports))
+    return exit_code(reports)
 
 
 def _attach_lean(reports: list, run_lean: bool, progress) -> None:
@@ -117,8 +130,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     import numpy as np
 
     from normalign.report import geometry_records, geometry_table
-    from numerics.geometry import analyze
-    from numerics.network import CPANetwork, NetworkError
+    from normalign.numerics.engine.geometry import analyze
+    from normalign.numerics.engine.network import CPANetwork, NetworkError
 
     try:
         net = CPANetwork.load(args.model, activation=args.activation)

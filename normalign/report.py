@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics.geometry import RegionGeometry
+from normalign.numerics.engine.geometry import RegionGeometry
 
 
 def geometry_records(geo: RegionGeometry) -> list[dict[str, Any]]:

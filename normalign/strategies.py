@@ -15,17 +15,17 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 if TYPE_CHECKING:
-    from numerics.network import CPANetwork
+    from normalign.numerics.engine.network import CPANetwork
 
 ELEMENT_BOUND: float = 4.0
 """Entries lie in [-4, 4]: wide enough for every sign pattern, small enough that products over a few
-layers stay far from overflow and the relative tolerances of ``numerics.tolerances`` apply."""
+layers stay far from overflow and the relative tolerances of ``normalign.numerics.tolerances`` apply."""
 
 
 SMALLEST: float = 1e-6
 """Entries are 0 or of size >= 1e-6. Products of a few dozen entries then stay above ~1e-100, far from
 float64's subnormal range (< 2.2e-308) where rounding is no longer relative and the relative tolerances
-of ``numerics.tolerances`` stop meaning anything (a weight of 5e-161 drove a power-distance scale to
+of ``normalign.numerics.tolerances`` stop meaning anything (a weight of 5e-161 drove a power-distance scale to
 overflow). Exact zeros, the interesting degenerate case, are kept."""
 
 
@@ -55,11 +55,11 @@ def nonzero_vectors(dim: int, bound: float = ELEMENT_BOUND, min_norm: float = 1e
 def cpa_networks(draw: st.DrawFn, *, min_layers: int = 1, max_layers: int = 3, max_width: int = 5,
                  input_dim: int | None = None, output_dim: int | None = None, bias: bool | None = None,
                  activations: tuple[str, ...] = ("relu",)) -> "CPANetwork":
-    """A random CPA network (``numerics.network.CPANetwork``): 1-3 hidden layers of width 1-5, weights
+    """A random CPA network (``normalign.numerics.engine.network.CPANetwork``): 1-3 hidden layers of width 1-5, weights
     drawn as whole arrays so they shrink to small networks with small weights. ``bias=None`` draws
     whether the network has biases; hidden activations are drawn from ``activations``, the last layer
     is the identity."""
-    from numerics.network import CPANetwork
+    from normalign.numerics.engine.network import CPANetwork
 
     n_layers = draw(st.integers(min_layers, max_layers))
     d = input_dim if input_dim is not None else draw(st.integers(1, max_width))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from normalign.checks import Budget, Outcome
-from theory import centroid_sym as cs
+from normalign.theory.centroid import centroid_sym as cs
 
 
 @pytest.mark.theorem("P1")

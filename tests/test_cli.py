@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from normalign.cli import main
-from numerics.checks_engine import autograd_jacobian
-from numerics.network import CPANetwork
+from normalign.numerics.checks.definitions.engine_oracles import autograd_jacobian
+from normalign.numerics.engine.network import CPANetwork
 
 
 @pytest.fixture()
@@ -117,7 +117,7 @@ def test_verify_exit_status_is_nonzero_when_a_check_fails(monkeypatch, capsys) -
     from normalign.checks import CheckSpec
 
     d2 = registry.BY_ID["D2"]
-    wrong = CheckSpec("planted registered as holding", "numeric", "numerics.checks_engine:planted_centroid_row_sum")
+    wrong = CheckSpec("planted registered as holding", "numeric", "normalign.numerics.checks.definitions.engine_oracles:planted_centroid_row_sum")
     monkeypatch.setattr(registry, "THEOREMS", (dataclasses.replace(d2, checks=(wrong,)),))
     monkeypatch.setattr("normalign.verify.THEOREMS", registry.THEOREMS)
     assert main(["verify", "--quiet", "--no-lean"]) == 1

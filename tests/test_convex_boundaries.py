@@ -8,8 +8,9 @@ import pytest
 
 from normalign.checks import Budget, Outcome
 from normalign.corpus import load_cases
-from numerics import boundaries as bd, minnorm as mn
-from numerics.tolerances import MISALIGN_POSITIVE
+from normalign.numerics.checks.optimality import boundaries as bd
+from normalign.numerics.maths import minnorm as mn
+from normalign.numerics.tolerances import MISALIGN_POSITIVE
 
 IDS = {"boundary_dense_regime": "D5", "boundary_spectral": "T1", "boundary_l1": "T1",
        "boundary_slack_t1d": "T1", "boundary_translation": "T1"}
@@ -22,10 +23,10 @@ def test_boundary_refuted_and_saved(name, tmp_path) -> None:
 
     res = bd.boundary_checks()[name](Budget())
     assert res.outcome == Outcome.REFUTED, res.detail
-    spec = next(c for c in BY_ID[IDS[name]].checks if c.target == f"numerics.boundaries:{name}")
+    spec = next(c for c in BY_ID[IDS[name]].checks if c.target == f"normalign.numerics.checks.optimality.boundaries:{name}")
     save_counterexamples([TheoremReport(BY_ID[IDS[name]], [CheckRun(IDS[name], spec, res, 0.0)])], tmp_path)
     saved = load_cases(IDS[name], root=tmp_path)
-    assert len(saved) == 1 and saved[0]["check"] == f"numerics.boundaries:{name}"
+    assert len(saved) == 1 and saved[0]["check"] == f"normalign.numerics.checks.optimality.boundaries:{name}"
     assert bd.replay_case(saved[0]["case"]).outcome == Outcome.REFUTED
 
 
@@ -33,7 +34,7 @@ def _corpus_cases():
     out = []
     for tid in ("D5", "T1"):
         for c in load_cases(tid):
-            if c["check"].startswith("numerics.boundaries:"):
+            if c["check"].startswith("normalign.numerics.checks.optimality.boundaries:"):
                 out.append(pytest.param(c, id=c["path"].split("corpus/")[-1], marks=pytest.mark.theorem(tid)))
     return out
 
@@ -47,7 +48,7 @@ def test_saved_case_replays(saved) -> None:
 @pytest.mark.theorem("D5")
 def test_corpus_has_every_boundary() -> None:
     kinds = {c["case"]["kind"] for tid in ("D5", "T1") for c in load_cases(tid)
-             if c["check"].startswith("numerics.boundaries:")}
+             if c["check"].startswith("normalign.numerics.checks.optimality.boundaries:")}
     assert kinds >= {"dense_k2", "spectral_not_rank_one", "l1_not_aligned", "t1d_slack_not_aligned",
                      "translation_not_aligned"}
 

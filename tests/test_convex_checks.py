@@ -8,19 +8,21 @@ import numpy as np
 import pytest
 
 from normalign.checks import Budget, Outcome
-from numerics import convex_checks as cc, minnorm as mn
-from numerics import convex_problems as cp_
-from numerics.tolerances import SOLVER_OBJ_TOL
+from normalign.numerics.checks.optimality import convex as cc
+from normalign.numerics.checks.robustness import convex as rc
+from normalign.numerics.maths import minnorm as mn
+from normalign.numerics.maths import convex_problems as cp_
+from normalign.numerics.tolerances import SOLVER_OBJ_TOL
 
 HOLDS = [
     ("L1", cc.check_l1_solver), ("L1", cc.check_l1_near_optimal_set),
     ("T1", cc.check_t1_closed_forms), ("T1", cc.check_t1_aligned_exists),
     ("T1", cc.check_t1b_unique_frobenius), ("T1", cc.check_t1b_unique_nuclear), ("T1", cc.check_t1_pooled),
     ("T1'", cc.check_t1p_rank_one),
-    ("T2", cc.check_t2a_robust_radius), ("T2", cc.check_t2b_sensitivity), ("T2", cc.check_t2c_kernel),
+    ("T2", rc.check_t2a_robust_radius), ("T2", rc.check_t2b_sensitivity), ("T2", rc.check_t2c_kernel),
 ]
 PLANTED = [("T1", cc.planted_t1_unique_spectral), ("T1", cc.planted_t1_aligned_l1),
-           ("T2", cc.planted_t2_unique_spectral)]
+           ("T2", rc.planted_t2_unique_spectral)]
 
 
 def _params(rows):

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalign.strategies import cpa_networks, points_for
-from numerics.checks_engine import autograd_jacobian, svd_scores
-from numerics.geometry import analyze, patterns, region_maps
-from numerics.network import CPANetwork, NetworkError
-from numerics.tolerances import ALIGNED_TOL, SCORE_TOL, matmul_tol
+from normalign.numerics.checks.definitions.engine_oracles import autograd_jacobian, svd_scores
+from normalign.numerics.engine.geometry import analyze, patterns, region_maps
+from normalign.numerics.engine.network import CPANetwork, NetworkError
+from normalign.numerics.tolerances import ALIGNED_TOL, SCORE_TOL, matmul_tol
 
 # f(x) = 1^T relu(W x + b) with W = [[1,0],[0,1],[-1,-1]], b = (0,0,1): worked out by hand below.
 HAND = CPANetwork.from_arrays([np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]), np.array([[1.0, 1.0, 1.0]])],
@@ -125,7 +125,7 @@ def test_layer_sites_equal_autograd_vjp(data: st.DataObject) -> None:
 @pytest.mark.theorem("D2")
 def test_planted_row_sum_centroid_is_rejected() -> None:
     from normalign.checks import Budget
-    from numerics.checks_engine import planted_centroid_row_sum
+    from normalign.numerics.checks.definitions.engine_oracles import planted_centroid_row_sum
 
     assert planted_centroid_row_sum(Budget()).outcome.value == "refuted"
 
@@ -182,7 +182,7 @@ def test_scores_path_refines_where_the_gram_route_cancels() -> None:
 
 
 def test_single_threaded_restores_the_thread_count() -> None:
-    from numerics.threads import single_threaded
+    from normalign.numerics.engine.threads import single_threaded
 
     before = torch.get_num_threads()
     seen = single_threaded(torch.get_num_threads)()

@@ -1,4 +1,4 @@
-"""Exact robustness radii with re-verified witnesses, and T2(a) on real networks (numerics.exact_robustness)."""
+"""Exact robustness radii with re-verified witnesses, and T2(a) on real networks (normalign.numerics.engine.exact_robustness)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import pytest
 
 from normalign.checks import Budget, Outcome
 from normalign.corpus import load_cases
-from numerics import exact_robustness as er
-from numerics import exact_robustness_checks as erc
-from numerics.geometry import analyze
-from numerics.pd_checks import net_from_case
-from numerics.network import CPANetwork
+from normalign.numerics.engine import exact_robustness as er
+from normalign.numerics.checks.robustness import exact_radius as erc
+from normalign.numerics.engine.geometry import analyze
+from normalign.numerics.checks.centroid.power_diagram import net_from_case
+from normalign.numerics.engine.network import CPANetwork
 
 
 @pytest.mark.theorem("T2")
@@ -82,7 +82,7 @@ def test_bad_inputs() -> None:
 @pytest.mark.theorem("T2")
 def test_t2_corpus_replays() -> None:
     """Each saved case: the exact global radius (re-computed) exceeds T2(a)'s bound."""
-    cases = [c for c in load_cases("T2") if c["check"].startswith("numerics.exact_robustness_checks")]
+    cases = [c for c in load_cases("T2") if c["check"].startswith("normalign.numerics.checks.robustness.exact_radius")]
     assert cases
     for c in cases:
         net = net_from_case(c["case"])

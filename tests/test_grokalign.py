@@ -11,10 +11,10 @@ import torch
 from hypothesis import given, settings
 
 from normalign import strategies as nst
-from numerics import grokalign as G
-from numerics.geometry import region_maps
-from numerics.network import CPANetwork
-from numerics.tolerances import matmul_tol
+from normalign.numerics.maths import grokalign as G
+from normalign.numerics.engine.geometry import region_maps
+from normalign.numerics.engine.network import CPANetwork
+from normalign.numerics.tolerances import matmul_tol
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -84,7 +84,7 @@ def test_penalty_is_differentiable_and_matches_autograd_double_backward() -> Non
 @pytest.mark.theorem("G1")
 def test_quadratic_network_offset_is_minus_f() -> None:
     """Bias-free quadratic activation is 2-homogeneous: J x = 2 f(x), so the JVP offset is -f(x)."""
-    from numerics.grokking import Square
+    from normalign.numerics.experiments.grokking import Square
 
     torch.manual_seed(2)
     model = torch.nn.Sequential(torch.nn.Linear(5, 7, bias=False), Square(), torch.nn.Linear(7, 3, bias=False)).double()
@@ -109,7 +109,7 @@ def test_bad_input() -> None:
 
 @pytest.mark.theorem("G1")
 def test_speedup_statistics() -> None:
-    from numerics.grokking import speedup
+    from normalign.numerics.experiments.grokking import speedup
 
     sp = speedup([100, 200, 400], [50, 100, 200], 1000)
     assert sp["ratio_geomean"] == pytest.approx(2.0)
@@ -121,7 +121,7 @@ def test_speedup_statistics() -> None:
 @pytest.mark.theorem("G1")
 @pytest.mark.parametrize("task", ["sparse-parity", "xor", "modular-addition"])
 def test_grokalign_experiment_smoke(task: str, tmp_path) -> None:
-    from numerics.grokalign_experiment import main
+    from normalign.numerics.experiments.grokalign import main
 
     assert main(["--task", task, "--seeds", "2", "--smoke", "--no-progress", "--out", str(tmp_path)]) == 0
     data = json.loads((tmp_path / f"{task}.json").read_text())
@@ -135,7 +135,7 @@ def test_grokalign_experiment_smoke(task: str, tmp_path) -> None:
 @pytest.mark.theorem("G1")
 @pytest.mark.parametrize("task", ["sparse-parity", "xor", "modular-addition"])
 def test_grokalign_experiment_full(task: str, tmp_path) -> None:
-    from numerics.grokalign_experiment import main
+    from normalign.numerics.experiments.grokalign import main
 
     assert main(["--task", task, "--seeds", "5", "--no-progress", "--out", str(tmp_path)]) == 0
     data = json.loads((tmp_path / f"{task}.json").read_text())

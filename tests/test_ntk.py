@@ -1,4 +1,4 @@
-"""The exact empirical NTK (numerics.ntk) against a per-sample autograd loop and a closed form."""
+"""The exact empirical NTK (normalign.numerics.maths.ntk) against a per-sample autograd loop and a closed form."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from numerics.ntk import empirical_ntk, param_jacobian, parameter_slices, relative_change
-from numerics.tolerances import matmul_tol
+from normalign.numerics.maths.ntk import empirical_ntk, param_jacobian, parameter_slices, relative_change
+from normalign.numerics.tolerances import matmul_tol
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

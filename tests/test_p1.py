@@ -1,4 +1,4 @@
-"""P1: normal alignment implies centroid alignment, provided 1^T u != 0 (numerics.centroid_checks)."""
+"""P1: normal alignment implies centroid alignment, provided 1^T u != 0 (normalign.numerics.checks.centroid.centroid)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from normalign.checks import Budget, Outcome
 from normalign.corpus import load_cases
 from normalign.strategies import matrices, nonzero_vectors
-from numerics import centroid_checks as cc
-from numerics.geometry import analyze
+from normalign.numerics.checks.centroid import centroid as cc
+from normalign.numerics.engine.geometry import analyze
 
 
 @pytest.mark.theorem("P1")
@@ -62,7 +62,7 @@ def test_ce_optimum_centroid_vanishes_and_ca_is_masked() -> None:
 
 @pytest.mark.theorem("P1")
 def test_p1_corpus_replays() -> None:
-    cases = [c for c in load_cases("P1") if c["check"].startswith("numerics.centroid_checks")]
+    cases = [c for c in load_cases("P1") if c["check"].startswith("normalign.numerics.checks.centroid.centroid")]
     assert cases
     for c in cases:
         assert cc.replay_case(c["case"]), c["path"]

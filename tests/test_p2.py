@@ -1,4 +1,4 @@
-"""P2: Euler identities of homogeneous networks and the scalar-fit relation (numerics.homogeneous)."""
+"""P2: Euler identities of homogeneous networks and the scalar-fit relation (normalign.numerics.checks.centroid.homogeneous)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalign.strategies import cpa_networks, points_for
-from numerics import homogeneous as hm
-from numerics.network import CPANetwork
-from numerics.tolerances import matmul_tol
+from normalign.numerics.checks.centroid import homogeneous as hm
+from normalign.numerics.engine.network import CPANetwork
+from normalign.numerics.tolerances import matmul_tol
 
 
 @pytest.mark.theorem("P2")
@@ -56,9 +56,9 @@ def test_fit_one_point_errors() -> None:
 @pytest.mark.theorem("P2")
 def test_p2_corpus_replays() -> None:
     from normalign.corpus import load_cases
-    from numerics.pd_checks import net_from_case
+    from normalign.numerics.checks.centroid.power_diagram import net_from_case
 
-    cases = [c for c in load_cases("P2") if c["check"].startswith("numerics.homogeneous")]
+    cases = [c for c in load_cases("P2") if c["check"].startswith("normalign.numerics.checks.centroid.homogeneous")]
     assert cases
     for c in cases:
         net = net_from_case(c["case"])

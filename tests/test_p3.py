@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from numerics import feature_learning as F
-from numerics.tolerances import P3_SLOPE_TOL
+from normalign.numerics.maths import dynamics as F
+from normalign.numerics.tolerances import P3_SLOPE_TOL
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from normalign.corpus import load_cases
-from numerics import feature_learning as F
-from numerics import grokalign as G
-from numerics.geometry import region_maps
-from numerics.network import CPANetwork
-from numerics.tolerances import P3_SLOPE_TOL, matmul_tol
+from normalign.numerics.maths import dynamics as F
+from normalign.numerics.maths import grokalign as G
+from normalign.numerics.engine.geometry import region_maps
+from normalign.numerics.engine.network import CPANetwork
+from normalign.numerics.tolerances import P3_SLOPE_TOL, matmul_tol
 
 
 @pytest.mark.theorem("P3")

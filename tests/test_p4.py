@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from normalign.checks import Budget, Outcome
-from numerics import feature_learning as F
+from normalign.numerics.maths import dynamics as F
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

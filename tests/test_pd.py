@@ -1,4 +1,4 @@
-"""PD: every layer's pattern is the argmin of its power diagram on the earlier region (numerics.pd_checks)."""
+"""PD: every layer's pattern is the argmin of its power diagram on the earlier region (normalign.numerics.checks.centroid.power_diagram)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from normalign.checks import Budget, Outcome
 from normalign.corpus import load_cases
 from normalign.strategies import cpa_networks, points_for
-from numerics import pd_checks
-from numerics.network import CPANetwork
-from numerics.power_diagram import layer_diagram, pattern_set, power_distance
+from normalign.numerics.checks.centroid import power_diagram as pd_checks
+from normalign.numerics.engine.network import CPANetwork
+from normalign.numerics.engine.power_diagram import layer_diagram, pattern_set, power_distance
 
 
 @pytest.mark.theorem("PD")
@@ -66,7 +66,7 @@ def test_pattern_set_and_errors() -> None:
 
 @pytest.mark.theorem("PD")
 def test_pd_corpus_replays() -> None:
-    cases = [c for c in load_cases("PD") if c["check"].startswith("numerics.pd_checks")]
+    cases = [c for c in load_cases("PD") if c["check"].startswith("normalign.numerics.checks.centroid.power_diagram")]
     assert cases, "no saved PD cases"
     for c in cases:
         assert pd_checks.replay_case(c["case"]) > 1.0, c["path"]

@@ -1,4 +1,4 @@
-"""Exact regions: half-spaces, Chebyshev centres, membership and the exact 2-d partition (numerics.regions)."""
+"""Exact regions: half-spaces, Chebyshev centres, membership and the exact 2-d partition (normalign.numerics.engine.regions)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalign.strategies import cpa_networks, points_for
-from numerics.network import CPANetwork
-from numerics.regions import (chebyshev, enumerate_partition, pattern_keys, polygon_area, region_polytope,
-                              slice_network)
+from normalign.numerics.engine.network import CPANetwork
+from normalign.numerics.engine.regions import chebyshev, enumerate_partition, pattern_keys, polygon_area, region_polytope, slice_network
 
 
 @pytest.mark.theorem("PD")

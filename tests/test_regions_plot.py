@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from normalign.cli import main
-from numerics.plotting import class_cells, clip_polygon
-from numerics.regions import enumerate_partition, polygon_area
+from normalign.numerics.experiments.plotting import class_cells, clip_polygon
+from normalign.numerics.engine.regions import enumerate_partition, polygon_area
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> tuple[Path, Path, Path]:
-    from numerics.tiny_training import blobs, train_mlp
+    from normalign.numerics.maths.training import blobs, train_mlp
 
     d = tmp_path_factory.mktemp("plot")
     X, y = blobs(24, 3, seed=1)
@@ -37,7 +37,7 @@ def test_plot_regions_writes_png(trained, tmp_path: Path, capsys) -> None:
 
 @pytest.mark.theorem("PD")
 def test_plot_regions_slice_of_4d_model(tmp_path: Path) -> None:
-    from numerics.network import CPANetwork
+    from normalign.numerics.engine.network import CPANetwork
 
     rng = np.random.default_rng(0)
     net = CPANetwork.from_arrays([rng.normal(size=(5, 4)), rng.normal(size=(2, 5))], [rng.normal(size=5), None])
@@ -52,7 +52,7 @@ def test_plot_regions_slice_of_4d_model(tmp_path: Path) -> None:
 
 @pytest.mark.theorem("PD")
 def test_class_cells_tile_the_box_and_match_forward(trained) -> None:
-    from numerics.network import CPANetwork
+    from normalign.numerics.engine.network import CPANetwork
 
     net = CPANetwork.load(trained[0])
     part = enumerate_partition(net, [-3, -3], [3, 3])

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from normalign.checks import Budget, Outcome
 from normalign.corpus import load_cases
 from normalign.strategies import aligned_jacobian_batches
-from numerics import rfm
-from numerics import tolerances as tol
-from theory import agop as sym
+from normalign.numerics.maths import rfm
+from normalign.numerics import tolerances as tol
+from normalign.theory.rfam import agop_sym as sym
 
 pytestmark = pytest.mark.theorem("R1")
 
@@ -178,7 +178,7 @@ def test_rfam_init_is_the_agop_of_an_equal_weight_aligned_predictor() -> None:
 
 @pytest.mark.parametrize("case", load_cases("R1"), ids=lambda c: c["path"].rsplit("/", 1)[-1])
 def test_corpus_cases_still_refute(case: dict) -> None:
-    assert case["check"] == "numerics.rfm:boundary_agop_identity_rfm"
+    assert case["check"] == "normalign.numerics.checks.rfam.rfm_checks:boundary_agop_identity_rfm"
     assert rfm.boundary_case_residual(case["case"]) > 1.0
 
 
@@ -204,7 +204,7 @@ def test_agrees_with_xrfm(iters: int) -> None:
     xrfm's up to scale and test accuracy agrees within binomial noise."""
     from sklearn.datasets import load_wine
 
-    from numerics.rfam_experiment import split_standardise
+    from normalign.numerics.experiments.rfam import split_standardise
 
     X, y = load_wine(return_X_y=True)
     data = split_standardise(X.astype(float), y, seed=0)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from normalign.checks import Budget, Outcome
-from numerics import rfam_experiment as ex
+from normalign.numerics.experiments import rfam as ex
 
 pytestmark = pytest.mark.theorem("R1")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numerics import rfm
-from numerics.pgd import STRONG, PGDConfig, attack_success_rate, loss_gradient_outputs, pgd_linf
+from normalign.numerics.maths import rfm
+from normalign.numerics.maths.pgd import STRONG, PGDConfig, attack_success_rate, loss_gradient_outputs, pgd_linf
 
 pytestmark = pytest.mark.theorem("R1")
 

@@ -6,18 +6,20 @@ import pytest
 import sympy as sp
 
 from normalign.checks import Budget, Outcome
-from theory import minnorm_sym as L, optimality_sym as O
-from theory.symcheck import prove_zero
+from normalign.theory.optimality import minnorm_sym as L
+from normalign.theory.optimality import optimality_sym as O
+from normalign.theory.robustness import robustness_sym as R
+from normalign.theory.symcheck import prove_zero
 
 HOLDS = [
     ("L1", L.check_l1_lagrange_identity_small), ("L1", L.check_l1_lagrange_identity_induction),
     ("L1", L.check_l1_closed_form), ("L1", L.check_l1_pythagoras_general),
     ("T1", O.check_t1c_symbolic), ("T1", O.check_t1d_symbolic), ("T1'", O.check_t1p_symbolic),
-    ("T2", O.check_t2a_symbolic), ("T2", O.check_t2b_symbolic), ("T2", O.check_t2c_symbolic),
+    ("T2", R.check_t2a_symbolic), ("T2", R.check_t2b_symbolic), ("T2", R.check_t2c_symbolic),
 ]
 PLANTED = [
     ("L1", L.planted_l1_value_without_bias_term), ("T1", O.planted_t1c_wrong_constant),
-    ("T1'", O.planted_t1p_bound_without_x), ("T2", O.planted_t2a_equality_any_j),
+    ("T1'", O.planted_t1p_bound_without_x), ("T2", R.planted_t2a_equality_any_j),
 ]
 
 
@@ -42,9 +44,9 @@ def test_symbolic_planted_refuted(fn) -> None:
 
 @pytest.mark.theorem("T1")
 def test_t1c_closed_form_matches_numpy() -> None:
-    """The symbolic optimum evaluated at c = 4, R = 1.5 equals numerics.minnorm's closed form (an
+    """The symbolic optimum evaluated at c = 4, R = 1.5 equals normalign.numerics.maths.minnorm's closed form (an
     independent transcription) and has the stated loss."""
-    from numerics import minnorm as mn
+    from normalign.numerics.maths import minnorm as mn
 
     zy, zk = O.t1c_logits()
     vals = {O.M: 3, O.R: sp.Rational(3, 2)}

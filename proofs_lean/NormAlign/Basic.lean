@@ -312,9 +312,10 @@ def frob {m n : Nat} (W : Fin m → Fin n → α) : α := vsum (fun i => norm2 (
 def outer {m n : Nat} (u : Fin m → α) (x : Fin n → α) : Fin m → Fin n → α :=
   fun i j => u i * x j
 
-/-- `W` is normal-aligned with `x` (D1): `W = u xᵀ` for some `u`. -/
+/-- `W` is normal-aligned with `x` (D1): `W = u xᵀ` for some `u ≠ 0` (some entry of `u` is not `0`).
+With `x ≠ 0` an aligned `W` is not the zero map (`zero_not_aligned`). -/
 def IsAligned {m n : Nat} (W : Fin m → Fin n → α) (x : Fin n → α) : Prop :=
-  ∃ u : Fin m → α, W = outer u x
+  ∃ u : Fin m → α, (∃ i, u i ≠ 0) ∧ W = outer u x
 
 theorem frob_nonneg {m n : Nat} (W : Fin m → Fin n → α) : 0 ≤ frob W :=
   vsum_nonneg (fun i => norm2_nonneg (W i))
@@ -366,7 +367,8 @@ theorem norm2_matVec_outer_self {m n : Nat} (u : Fin m → α) (x : Fin n → α
   have e : dot x x = norm2 x := rfl
   rw [e]; grind
 
-/-- Equality in the L1 inequality holds exactly for `W = u xᵀ` (`x ≠ 0`), with `u = W x / ‖x‖²`. -/
+/-- [D1] Cauchy–Schwarz equality, squared form: for `x ≠ 0`, `‖W x‖² = ‖W‖_F² ‖x‖²` (Frobenius ratio
+`1`) exactly when `W = u xᵀ` with `u = W x / ‖x‖²`. -/
 theorem norm2_matVec_eq_iff {m n : Nat} (W : Fin m → Fin n → α) (x : Fin n → α)
     (hx : norm2 x ≠ 0) :
     norm2 (matVec W x) = frob W * norm2 x ↔
@@ -386,11 +388,40 @@ theorem norm2_matVec_eq_iff {m n : Nat} (W : Fin m → Fin n → α) (x : Fin n 
   · intro h
     rw [h]; exact norm2_matVec_outer_self _ x
 
-theorem isAligned_iff_eq {m n : Nat} (W : Fin m → Fin n → α) (x : Fin n → α) (hx : norm2 x ≠ 0) :
-    norm2 (matVec W x) = frob W * norm2 x ↔ IsAligned W x := by
+theorem mul_eq_zero_right {a b : α} (ha : a ≠ 0) (h : a * b = 0) : b = 0 := by
+  have h1 : a⁻¹ * a = 1 := by have := Lean.Grind.Field.mul_inv_cancel ha; grind
+  have : b = a⁻¹ * (a * b) := by grind
+  rw [this, h]; grind
+
+theorem norm2_ne_zero_iff {n : Nat} (x : Fin n → α) : norm2 x ≠ 0 ↔ ∃ i, x i ≠ 0 := by
+  rw [Ne, norm2_eq_zero_iff]
   constructor
-  · intro h; exact ⟨_, (norm2_matVec_eq_iff W x hx).1 h⟩
-  · rintro ⟨u, rfl⟩; exact norm2_matVec_outer_self u x
+  · intro h
+    exact Classical.byContradiction fun h' =>
+      h (fun i => Classical.byContradiction fun hi => h' ⟨i, hi⟩)
+  · rintro ⟨i, hi⟩ h; exact hi (h i)
+
+/-- `‖u xᵀ‖_F² ≠ 0` when `u ≠ 0` and `x ≠ 0`. -/
+theorem frob_outer_ne_zero {m n : Nat} (u : Fin m → α) (x : Fin n → α) (hu : ∃ i, u i ≠ 0)
+    (hx : norm2 x ≠ 0) : frob (outer u x) ≠ 0 := by
+  rw [frob_outer]
+  have hu' := (norm2_ne_zero_iff u).2 hu
+  intro h; exact hx (mul_eq_zero_right hu' h)
+
+/-- A map with `‖W‖_F² ≠ 0` and equality in the L1 inequality at `x ≠ 0` is aligned with `x`,
+and an aligned map attains equality. -/
+theorem isAligned_iff_eq {m n : Nat} (W : Fin m → Fin n → α) (x : Fin n → α) (hx : norm2 x ≠ 0)
+    (hW : frob W ≠ 0) : norm2 (matVec W x) = frob W * norm2 x ↔ IsAligned W x := by
+  constructor
+  · intro h
+    refine ⟨_, ?_, (norm2_matVec_eq_iff W x hx).1 h⟩
+    apply Classical.byContradiction; intro hne
+    have hz : ∀ i, matVec W x i / norm2 x = 0 := fun i =>
+      Classical.byContradiction fun hi => hne ⟨i, hi⟩
+    apply hW
+    rw [(norm2_matVec_eq_iff W x hx).1 h, frob_outer]
+    rw [(norm2_eq_zero_iff _).2 hz]; grind
+  · rintro ⟨u, -, rfl⟩; exact norm2_matVec_outer_self u x
 
 /-- A vector given by a list (missing entries are `0`); used by the generated cross-checks. -/
 def ofList (l : List α) (n : Nat) : Fin n → α := fun i => l.getD i.val 0

@@ -1,0 +1,1 @@
+"""Checks of P1, P2, PD: centroid alignment, homogeneous networks, power-diagram subdivision."""

@@ -1,0 +1,1 @@
+"""Checks of D4, P3, P4: regimes, centroid dynamics and feature learning."""

@@ -1,0 +1,1 @@
+"""Checks of G1: the GrokAlign regulariser's estimators and offsets."""

@@ -1,0 +1,1 @@
+"""Checks of R1: RFM kernel gradients and the AGOP identity."""

@@ -1,0 +1,181 @@
+"""Registry checks of R1: kernel gradients against torch autograd and the AGOP identity of normal-aligned predictors."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from normalign.numerics import tolerances as tol
+from normalign.numerics.engine.threads import single_threaded
+
+from normalign.checks import Budget, CheckResult, verdict
+
+Init = Literal["identity", "covariance"]
+Normalise = Literal["trace", "max"]
+
+CUSP_RADIUS: float = 1e-10
+"""Distances ||z - x_i||_M below this count as the centre itself (gradient term set to 0), as in xrfm
+(``LaplaceKernel.eps = 1e-10``). An algorithmic convention, not a check tolerance."""
+
+
+# --------------------------------------------------------------------------------------------------
+# validation helpers
+from normalign.numerics.maths.rfm import (
+    KernelPredictor,
+    RFMConfig,
+    agop,
+    aligned_identity_residual,
+    fit_rfm,
+    mahalanobis_distances,
+    one_hot,
+)
+
+
+def _torch_jacobians(pred: KernelPredictor, Z: np.ndarray) -> np.ndarray:
+    """Oracle: Jacobians of the same predictor by torch autograd on the kernel formula written with the
+    quadratic form sqrt((z-x)^T M (z-x)) (not the square-root factor used by the numpy route)."""
+    import torch
+
+    Xc = torch.tensor(pred.centers, dtype=torch.float64)
+    A = torch.tensor(pred.alpha, dtype=torch.float64)
+    Mt = torch.tensor(pred.M, dtype=torch.float64)
+    out = np.empty((Z.shape[0], pred.c, pred.d))
+    for l in range(pred.c):
+        Zt = torch.tensor(Z, dtype=torch.float64, requires_grad=True)
+        diff = Zt[:, None, :] - Xc[None, :, :]
+        q = torch.einsum("jid,de,jie->ji", diff, Mt, diff)
+        f = torch.exp(-torch.sqrt(q) / pred.bandwidth) @ A[:, l]
+        (g,) = torch.autograd.grad(f.sum(), Zt)
+        out[:, l, :] = g.numpy()
+    return out
+
+
+def _grad_scale(pred: KernelPredictor, Z: np.ndarray) -> np.ndarray:
+    """Per (point, output) scale sum_i |alpha_il| K_i ||M(z - x_i)|| / (L ||z - x_i||_M) of the sum forming J."""
+    D = mahalanobis_distances(Z, pred.centers, pred.M)
+    K = np.exp(-D / pred.bandwidth)
+    diff = Z[:, None, :] - pred.centers[None, :, :]
+    Mv = np.linalg.norm(diff @ pred.M, axis=2)
+    w = K * Mv / (pred.bandwidth * D)
+    return w @ np.abs(pred.alpha)  # (m, c)
+
+
+def _random_rfm_case(rng: np.random.Generator, n: int, d: int, c: int, iters: int = 1) -> tuple[KernelPredictor, np.ndarray]:
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, c, n)
+    y[:c] = np.arange(c)
+    hist = fit_rfm(X, one_hot(y, c), RFMConfig(bandwidth=float(rng.uniform(1.0, 5.0)), ridge=1e-2, iters=iters))
+    Z = rng.standard_normal((8, d))
+    return hist.predictors[-1], Z
+
+
+@single_threaded
+def _grad_residuals(budget: Budget, drop_metric: bool) -> CheckResult:
+
+    rng = np.random.default_rng(budget.seed)
+    res, cases = [], []
+    sizes = [(30, 3, 2), (40, 5, 3)] + ([(120, 8, 4), (200, 12, 10)] if budget.full else [])
+    for n, d, c in sizes:
+        pred, Z = _random_rfm_case(rng, n, d, c, iters=1)  # M_1 != I: a genuine Mahalanobis metric
+        J = pred.forward(Z, _apply_metric=not drop_metric)[1]  # planted: without the factor M
+        Jt = _torch_jacobians(pred, Z)
+        r = np.abs(J - Jt).max(axis=2) / _grad_scale(pred, Z)
+        res.append(float(r.max()) / tol.kernel_grad_tol(n, d))
+        cases.append({"n": n, "d": d, "c": c, "seed": budget.seed, "max_rel_err": float(r.max())})
+    return verdict(np.array(res), 1.0, detail="max |J_analytic - J_autograd| / (sum_i |alpha_i| |grad k_i|), "
+                   "in units of kernel_grad_tol(n, d)", counterexample=lambda i: cases[i])
+
+
+def check_kernel_grad_vs_autograd(budget: Budget) -> CheckResult:
+    """Analytic Laplace-kernel Jacobians of fitted RFMs (M after one AGOP step) equal torch autograd."""
+    return _grad_residuals(budget, drop_metric=False)
+
+
+def planted_kernel_grad_without_metric(budget: Budget) -> CheckResult:
+    """Planted: the 'gradient' (1/L) K (z - x_i)/||z - x_i||_M without the factor M; must be refuted."""
+    return _grad_residuals(budget, drop_metric=True)
+
+
+def _radial_model(rng: np.random.Generator, d: int, c: int):
+    """A normal-aligned model: f_k(x) = a_k tanh(b_k ||x||^2 + e_k), so J(x) = u(x) x^T with
+    u_k = 2 a_k b_k (1 - tanh^2(b_k ||x||^2 + e_k)) (closed form, the oracle for u)."""
+    import torch
+
+    a, b, e = rng.uniform(0.5, 2.0, c) * rng.choice([-1, 1], c), rng.uniform(0.05, 0.5, c), rng.uniform(-1, 1, c)
+    at, bt, et = (torch.tensor(v, dtype=torch.float64) for v in (a, b, e))
+
+    def f_torch(x):  # x: (m, d)
+        return at * torch.tanh(bt * (x**2).sum(dim=1, keepdim=True) + et)
+
+    def u_closed(X: np.ndarray) -> np.ndarray:
+        r = (X**2).sum(axis=1, keepdims=True)
+        return 2 * a * b * (1 - np.tanh(b * r + e) ** 2)
+
+    return f_torch, u_closed
+
+
+def _autograd_jacobians(f_torch, X: np.ndarray, c: int) -> np.ndarray:
+    import torch
+
+    out = np.empty((X.shape[0], c, X.shape[1]))
+    for l in range(c):
+        Xt = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(f_torch(Xt)[:, l].sum(), Xt)
+        out[:, l, :] = g.numpy()
+    return out
+
+
+@single_threaded
+def _identity_residuals(budget: Budget, weight_power: float) -> CheckResult:
+
+    rng = np.random.default_rng(budget.seed)
+    res, cases = [], []
+    for _ in range(budget.n(6, 40)):
+        n, d, c = int(rng.integers(1, 30)), int(rng.integers(1, 8)), int(rng.integers(1, 5))
+        X = rng.standard_normal((n, d)) * rng.uniform(0.5, 2.0)
+        f_torch, u_closed = _radial_model(rng, d, c)
+        G = agop(_autograd_jacobians(f_torch, X, c))  # oracle side: autograd
+        w = np.linalg.norm(u_closed(X), axis=1) ** weight_power
+        rhs = np.einsum("i,id,ie->de", w, X, X) / n
+        scale = float(np.mean(np.linalg.norm(u_closed(X), axis=1) ** 2 * (X**2).sum(axis=1)))
+        res.append(float(np.abs(G - rhs).max()) / scale)
+        cases.append({"n": n, "d": d, "c": c, "X": X, "agop": G, "rhs": rhs})
+    power = "||u_i||^2" if weight_power == 2 else f"||u_i||^{weight_power:g}"
+    return verdict(np.array(res), tol.AGOP_IDENTITY_TOL,
+                   detail=f"max |AGOP(autograd) - (1/n) sum {power} x_i x_i^T| / mean(||u_i||^2 ||x_i||^2) "
+                   "on radial (normal-aligned) models", counterexample=lambda i: cases[i])
+
+
+def check_agop_identity_numeric(budget: Budget) -> CheckResult:
+    """R1 identity on normal-aligned radial models: AGOP by autograd = (1/n) sum ||u_i||^2 x_i x_i^T."""
+    return _identity_residuals(budget, 2.0)
+
+
+def planted_agop_identity_norm_not_squared(budget: Budget) -> CheckResult:
+    """Planted: AGOP = (1/n) sum ||u_i|| x_i x_i^T (norm not squared); must be refuted."""
+    return _identity_residuals(budget, 1.0)
+
+
+def boundary_case_residual(case: dict) -> float:
+    """Rebuild a saved boundary case (an RFM fitted on the case's X, y) and return its identity residual
+    in units of AGOP_IDENTITY_TOL (> 1 means the identity fails there)."""
+    X = np.asarray(case["X"], dtype=np.float64)
+    y = np.asarray(case["y"], dtype=np.int64)
+    cfg = RFMConfig(bandwidth=case["bandwidth"], ridge=case["ridge"], iters=case["iters"])
+    pred = fit_rfm(X, one_hot(y, case["c"]), cfg).predictors[-1]
+    return aligned_identity_residual(X, pred.jacobians(X)) / tol.AGOP_IDENTITY_TOL
+
+
+def boundary_agop_identity_rfm(budget: Budget) -> CheckResult:
+    """Hypothesis 'aligned' dropped: for a fitted RFM (not normal-aligned), with u_i = J_i x_i / ||x_i||^2,
+    AGOP != (1/n) sum ||u_i||^2 x_i x_i^T; the identity must be refuted."""
+    rng = np.random.default_rng(budget.seed)
+    res, cases = [], []
+    for n, d, c in [(12, 3, 2), (20, 4, 3)] + ([(60, 6, 3)] if budget.full else []):
+        X = np.round(rng.standard_normal((n, d)), 3)
+        y = (X[:, 0] > 0).astype(int) if c == 2 else np.arange(n) % c
+        case = {"X": X, "y": y, "c": c, "bandwidth": 3.0, "ridge": 1e-2, "iters": 1}
+        res.append(boundary_case_residual(case))
+        cases.append(case)
+    return verdict(np.array(res), 1.0, detail="max |AGOP - (1/n) sum ||u_i||^2 x_i x_i^T| / mean ||J_i||_F^2 for a "
+                   "fitted RFM (not normal-aligned), in units of AGOP_IDENTITY_TOL", counterexample=lambda i: cases[i])

@@ -1,0 +1,212 @@
+"""`normalign verify`: status words that mean what they say, exit codes, measured claims, resid/tol.
+
+The checks here are fakes in a throw-away module, so each test controls exactly what a check finds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import types
+
+import pytest
+
+from normalign import lean, verify
+from normalign.checks import Budget, CheckResult, CheckSpec, Outcome, run_check, verdict
+from normalign.cli import main
+from normalign.registry import MeasuredClaim, Theorem
+
+FAKE = "normalign_fake_checks"
+
+
+def _fake_module() -> types.ModuleType:
+    m = types.ModuleType(FAKE)
+    m.holds = lambda budget: verdict([1e-3, 5e-3], 1e-2, detail="fake")
+    m.refuted = lambda budget: CheckResult(Outcome.REFUTED, 1.0, 1, "fake", [{"x": 1}])
+    m.undecided = lambda budget: CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, "solver status optimal_inaccurate")
+
+    def boom(budget: Budget) -> CheckResult:
+        raise RuntimeError("boom")
+
+    m.boom = boom
+    m.not_a_result = lambda budget: 42
+    return m
+
+
+def _spec(fn: str, **kw) -> CheckSpec:
+    return CheckSpec(name=fn, kind=kw.pop("kind", "numeric"), target=f"{FAKE}:{fn}", **kw)
+
+
+def _theorem(*checks: CheckSpec, tid: str = "X1", **kw) -> Theorem:
+    return Theorem(id=tid, title="fake", statement="s", source="ours", claim="c", formalisation="f",
+                   checks=checks, **kw)
+
+
+@pytest.fixture()
+def install(monkeypatch):
+    """Make the fake checks importable; returns a function installing fake theorems for `verify`."""
+    monkeypatch.setitem(sys.modules, FAKE, _fake_module())
+
+    def installer(*theorems: Theorem) -> None:
+        monkeypatch.setattr(verify, "THEOREMS", theorems)
+
+    return installer
+
+
+@pytest.fixture()
+def registry(install, monkeypatch):
+    """As ``install``, with every Lean column 'no Lean statement' (no Lean run, no cache read)."""
+    monkeypatch.setattr(lean, "lean_columns", lambda theorems, run=True, progress=None:
+                        {t.id: lean.NO_STATEMENT for t in theorems})
+    return install
+
+
+def _verify_json(capsys, *extra: str) -> tuple[int, dict]:
+    code = main(["verify", "--quiet", "--no-lean", "--json", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+# ----------------------------------------------------------------------------- statuses and exit codes
+def test_verified_needs_a_passing_holds_check(registry, capsys) -> None:
+    registry(_theorem(_spec("holds"), _spec("refuted", expect="fails", planted=True)))
+    code, rep = _verify_json(capsys)
+    (t,) = rep["theorems"]
+    assert code == 0 and t["status"] == "verified" and t["numeric"] == "verified"
+    assert rep["status"] == "ok" and rep["exit_code"] == 0 and rep["summary"] == {"verified": 1}
+    assert t["symbolic"] == t["property"] == "not yet checked"
+
+
+@pytest.mark.parametrize("fn", ["undecided", "boom", "not_a_result"])
+def test_inconclusive_or_raising_check_exits_1(registry, capsys, fn: str) -> None:
+    registry(_theorem(_spec("holds"), _spec(fn)))
+    code, rep = _verify_json(capsys)
+    assert code == 1 and rep["exit_code"] == 1
+    (t,) = rep["theorems"]
+    assert t["status"] == t["numeric"] == "inconclusive" and rep["status"] == "inconclusive"
+    assert [c["status"] for c in t["checks"]] == ["ok", "inconclusive"]
+
+
+def test_unloadable_check_is_inconclusive() -> None:
+    res = run_check(CheckSpec("x", "numeric", f"{FAKE}_missing_module:f"), Budget())
+    assert res.outcome == Outcome.INCONCLUSIVE and "could not be loaded" in res.detail
+
+
+def test_failed_check_exits_1_and_is_listed(registry, capsys) -> None:
+    registry(_theorem(_spec("refuted")), _theorem(_spec("holds"), tid="X2"))
+    assert main(["verify", "--quiet", "--no-lean"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED: X1 numeric normalign_fake_checks:refuted" in out and out.rstrip().endswith("exit 1")
+
+
+def test_boundaries_only_is_not_verified(registry, capsys) -> None:
+    registry(_theorem(_spec("refuted", expect="fails", hypothesis_dropped="h"),
+                      _spec("refuted", expect="fails", planted=True)))
+    code, rep = _verify_json(capsys)
+    assert code == 0 and rep["theorems"][0]["status"] == "boundaries only"
+
+
+def test_sanity_only_is_not_verified(registry, capsys) -> None:
+    registry(_theorem(_spec("holds", sanity=True), _spec("refuted", expect="fails", planted=True)))
+    code, rep = _verify_json(capsys)
+    assert code == 0 and rep["theorems"][0]["status"] == "sanity only"
+    assert rep["theorems"][0]["checks"][0]["counts"] is False
+
+
+def test_only_slow_holds_check_is_not_run_at_quick_budget(registry, capsys) -> None:
+    registry(_theorem(_spec("holds", slow=True), _spec("refuted", expect="fails", planted=True)))
+    code, rep = _verify_json(capsys)
+    (t,) = rep["theorems"]
+    assert code == 0 and t["status"] == "not run (slow)" and t["numeric"] == "not run (slow)"
+    assert t["checks"][0]["status"] == "not run (slow)" and t["checks"][0]["result"] is None
+    assert "verified" not in json.dumps(rep["summary"])
+
+
+def test_a_verified_kind_makes_the_id_verified_despite_a_slow_kind(registry, capsys) -> None:
+    registry(_theorem(_spec("holds", kind="symbolic"), _spec("holds", slow=True)))
+    _, rep = _verify_json(capsys)
+    (t,) = rep["theorems"]
+    assert t["status"] == "verified" and t["symbolic"] == "verified" and t["numeric"] == "not run (slow)"
+
+
+# ----------------------------------------------------------------------------- Lean
+@pytest.mark.parametrize("status", [lean.FAILED, lean.REJECTED, lean.MISSING])
+def test_failing_lean_status_exits_1(registry, monkeypatch, capsys, status: str) -> None:
+    assert lean.lean_failed(status)
+    registry(_theorem(_spec("holds")))
+    monkeypatch.setattr(lean, "lean_columns", lambda theorems, run=True, progress=None: {"X1": status})
+    code, rep = _verify_json(capsys)
+    (t,) = rep["theorems"]
+    assert code == 1 and t["status"] == "FAILED" and t["lean"] == status and t["lean_failed"] is True
+    assert t["numeric"] == "verified"
+    assert main(["verify", "--quiet", "--no-lean"]) == 1
+    assert f"FAILED: X1 Lean: {status}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("status", [lean.PROVED, lean.NO_STATEMENT, lean.NOT_CHECKED])
+def test_passing_lean_status_exits_0(registry, monkeypatch, capsys, status: str) -> None:
+    assert not lean.lean_failed(status)
+    registry(_theorem(_spec("holds")))
+    monkeypatch.setattr(lean, "lean_columns", lambda theorems, run=True, progress=None: {"X1": status})
+    code, rep = _verify_json(capsys)
+    assert code == 0 and rep["theorems"][0]["status"] == "verified"
+
+
+def test_missing_linked_lean_declaration_fails(install, monkeypatch, capsys) -> None:
+    """Through the real `lean_columns`: a linked declaration absent from a checked audit (its file
+    is gone) is 'missing', and that fails the run."""
+    install(_theorem(_spec("holds"), lean=("NormAlign.gone",)))
+    monkeypatch.setattr(lean, "lean_status", lambda run=True, progress=None: lean.LeanAudit(checked=True))
+    code, rep = _verify_json(capsys)
+    assert code == 1 and rep["theorems"][0]["lean"] == lean.MISSING and rep["theorems"][0]["status"] == "FAILED"
+
+
+# ----------------------------------------------------------------------------- measured claims
+def _claim(outcome: str) -> MeasuredClaim:
+    return MeasuredClaim(name="speed-up", claim="A is faster than B", outcome=outcome, numbers="3x [2, 4]",
+                         command="normalign experiment fake", measured_on="2026-01-01", commit="abc1234",
+                         results="results/fake.json")
+
+
+@pytest.mark.parametrize("outcome", ["reproduced", "partly reproduced", "not reproduced", "not measured"])
+def test_measured_claims_are_shown_and_never_change_the_exit_code(registry, capsys, outcome: str) -> None:
+    registry(_theorem(_spec("holds"), measured=(_claim(outcome),)))
+    code, rep = _verify_json(capsys)
+    assert code == 0 and rep["theorems"][0]["status"] == "verified"
+    (m,) = rep["measured_claims"]
+    assert m == {"id": "X1", **_claim(outcome).to_json()} and rep["theorems"][0]["measured_claims"] == ["speed-up"]
+    assert main(["verify", "--quiet", "--no-lean"]) == 0
+    out = capsys.readouterr().out
+    assert "Measured claims" in out and outcome in out and "normalign experiment fake" in out and "abc1234" in out
+
+
+def test_measured_claim_outcome_vocabulary() -> None:
+    with pytest.raises(ValueError):
+        _claim("verified")
+
+
+def test_measured_claims_alone_do_not_verify(registry, capsys) -> None:
+    registry(_theorem(_spec("refuted", expect="fails", planted=True), measured=(_claim("reproduced"),)))
+    _, rep = _verify_json(capsys)
+    assert rep["theorems"][0]["status"] == "boundaries only"
+
+
+# ----------------------------------------------------------------------------- resid / tol
+def test_verdict_carries_its_tolerance() -> None:
+    res = verdict([1e-3, 5e-3], 1e-2)
+    assert res.tolerance == 1e-2 and res.resid_over_tol == pytest.approx(0.5)
+    assert verdict([2.0], 1.0).resid_over_tol == pytest.approx(2.0)
+    assert verdict([-1.0], 0.0).resid_over_tol is None  # no positive tolerance: no ratio
+    assert CheckResult(Outcome.VERIFIED, 1e-9).resid_over_tol is None
+    assert verdict([], 1.0).tolerance == 1.0
+
+
+def test_resid_over_tol_column_takes_the_worst_holds_check(registry, capsys) -> None:
+    registry(_theorem(_spec("holds"), _spec("refuted", expect="fails", planted=True)))
+    _, rep = _verify_json(capsys)
+    (t,) = rep["theorems"]
+    assert t["worst_resid_over_tol"] == pytest.approx(0.5)  # the refuted planted check (ratio 1e2) is not counted
+    assert t["checks"][0]["result"]["tolerance"] == 1e-2
+    main(["verify", "--quiet", "--no-lean"])
+    head, _, row = capsys.readouterr().out.splitlines()[:3]
+    assert "resid/tol" in head and "0.5" in row.split()

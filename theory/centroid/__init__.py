@@ -1,0 +1,1 @@
+"""Symbolic checks of P1, P2."""

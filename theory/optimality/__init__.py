@@ -1,0 +1,1 @@
+"""Symbolic checks of L1, T1, T1'."""

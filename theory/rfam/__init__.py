@@ -1,0 +1,1 @@
+"""Symbolic checks of R1 (the AGOP identity)."""

@@ -1,0 +1,1 @@
+"""Symbolic checks of T2."""
