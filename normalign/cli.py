@@ -3,6 +3,7 @@
 - ``normalign verify [--json] [--full] [--id ID ...] [--corpus DIR] [--no-lean]``: run every registered
   check; one row per theorem ID, then the measured claims; exit 1 when any ID is FAILED (a check found
   the opposite of what it expects, or Lean failed) or inconclusive (see ``normalign.verify``).
+- ``normalign lean-setup [DIR] [--dry-run]``: install a core Lean 4 for ``proofs_lean/`` (``normalign.lean_setup``).
 - ``normalign analyze MODEL POINTS [--json]``: per-point exact geometry of a CPA network.
 - ``normalign plot-regions MODEL [...]``: PNG of the exact 2-d partition (see ``normalign.numerics.experiments.plotting``).
 - ``normalign experiment NAME [...]``: the experiments behind the measured claims (``grokalign``,
@@ -91,12 +92,28 @@ def _parser() -> argparse.ArgumentParser:
                    help="report a vanishing centroid as 'undefined' alignment instead of an error")
     a.set_defaults(func=_cmd_analyze)
 
+    ls = sub.add_parser("lean-setup", help="install a core Lean 4 into .cache/lean (elan, else npm's WebAssembly build)")
+    _lean_setup_arguments(ls)
+    ls.set_defaults(func=_cmd_lean_setup)
+
     sub.add_parser("plot-regions", help="PNG of the exact 2-d partition (see --help of the subcommand)")
     sub.add_parser("experiment", help=f"training experiments: {', '.join(EXPERIMENTS)}")
     return p
 
 
 # ------------------------------------------------------------------------------ verify
+def _lean_setup_arguments(p: argparse.ArgumentParser) -> None:
+    from normalign.lean_setup import add_arguments
+
+    add_arguments(p)
+
+
+def _cmd_lean_setup(args: argparse.Namespace) -> int:
+    from normalign.lean_setup import run
+
+    return run(args)
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from normalign.registry import BY_ID
     from normalign.verify import exit_code, format_report, report_json, run_registry, save_counterexamples, stderr_progress
@@ -121,8 +138,7 @@ def _attach_lean(reports: list, run_lean: bool, progress) -> None:
 
     columns = lean_columns([r.theorem for r in reports], run=run_lean, progress=progress)
     for r in reports:
-        partial = r.theorem.lean_not_formalised and columns[r.theorem.id] == "proved"
-        r.lean = "proved (partial)" if partial else columns[r.theorem.id]
+        r.lean = columns[r.theorem.id]  # "proved (partial)" is decided in normalign.lean
 
 
 # ------------------------------------------------------------------------------ analyze

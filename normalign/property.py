@@ -1,50 +1,256 @@
-"""Property checks: a hypothesis search for a counterexample, turned into a CheckResult.
+"""The conjecture runner: search for an example whose residual exceeds the tolerance, then shrink it.
 
-``search(strategy, residual, tol, budget, detail)`` draws examples from ``strategy`` (shrinking
-strategies from ``normalign.strategies``) and looks for one with ``residual(example) > tol`` (a NaN
-residual counts as a violation). None in the budget: VERIFIED with the worst residual seen. Found:
-REFUTED with the *shrunk* example, made JSON-ready by ``to_case`` (default: the example itself when it
-is a dict), so it can be saved to the corpus and replayed. The search is reproducible: hypothesis is
-seeded from ``budget.seed`` and uses no example database.
+:func:`run_chunk` is one reproducible unit of search: ``examples`` residual evaluations of one
+:class:`~normalign.conjecture.Conjecture`, seeded by ``seed``, with one of the engines
+
+- ``random``: hypothesis generation (``hypothesis.find``), then hypothesis' shrinker;
+- ``targeted``: the same, steered by ``hypothesis.target(residual)`` (hypothesis hill-climbs the
+  choices of the examples with the highest residual once half the budget is spent);
+- ``optimise``: many starts drawn from the strategy; from each, Nelder-Mead maximises the residual over
+  the *float choices* hypothesis made to draw the example (bounded by each choice's own bounds), so
+  every point tried is an example the strategy can produce, its filters and hypotheses included (the
+  falsification-by-optimisation of S-TaLiRo and Breach, on hypothesis' choice sequence). A violation is
+  handed to hypothesis' shrinker through an in-memory example database;
+- ``crosshair``: hypothesis with the ``hypothesis-crosshair`` backend (symbolic execution; only when
+  that optional package is installed).
+
+Every counterexample is shrunk, turned into its JSON case (``Conjecture.case``) and *re-checked*: the
+residual is recomputed from the JSON case (``Conjecture.replay``); a case that does not reproduce is
+reported, never returned as found. A NaN residual is a violation. ``normalign.search`` splits a search
+into chunks over sub-seeds (same seed, same counterexamples, however many workers run them), and
+``Conjecture.check`` is one chunk of the ``random`` engine (the registry's property checks).
 """
 
 from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
 
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis.errors import NoSuchExample
-from hypothesis.strategies import SearchStrategy
+import numpy as np
 
-from normalign.checks import Budget, CheckResult, Outcome
+from normalign.checks import CheckResult, Outcome
+
+if TYPE_CHECKING:
+    from normalign.conjecture import Conjecture
+
+ENGINES: tuple[str, ...] = ("random", "targeted", "optimise", "crosshair")
+
+OnExample = Callable[[float], None]
+"""Called with each residual evaluated (progress bars)."""
 
 
-def search(strategy: SearchStrategy, residual: Callable[[Any], float], tol: float, budget: Budget,
-           detail: str, *, examples: tuple[int, int] = (150, 2000),
-           to_case: Callable[[Any], dict[str, Any]] | None = None) -> CheckResult:
-    """Counterexample search; ``examples`` is the (quick, full) budget. A violation confined to a thin
-    set is found only by luck: give such a check a deterministic candidate in its residual instead."""
-    worst = [0.0]
-    count = [0]
+@dataclass
+class ChunkResult:
+    """What one chunk found. ``best`` is the largest residual seen (``inf`` for NaN); ``first_at`` and
+    ``first_seconds`` the examples and seconds spent when the first violation was seen (before
+    shrinking); ``case`` the shrunk JSON case with its re-checked ``residual`` (None: nothing found);
+    ``note`` why a violation was not returned (it did not reproduce from its JSON case)."""
+
+    index: int
+    seed: int | str
+    engine: str
+    examples: int = 0
+    best: float = -math.inf
+    seconds: float = 0.0
+    first_at: int | None = None
+    first_seconds: float | None = None
+    case: dict[str, Any] | None = None
+    residual: float | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Counter:
+    """Residual evaluations of one chunk: counts, best so far, first violation, time budget."""
+
+    def __init__(self, conj: "Conjecture", on_example: OnExample | None, deadline: float | None) -> None:
+        self.conj, self.on_example, self.deadline = conj, on_example, deadline
+        self.n, self.best, self.t0 = 0, -math.inf, time.monotonic()
+        self.first_at: int | None = None
+        self.first_seconds: float | None = None
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and self.first_at is None and time.time() > self.deadline
+
+    def __call__(self, example: Any) -> float:
+        r = self.conj(example)
+        self.n += 1
+        self.best = max(self.best, math.inf if math.isnan(r) else r)
+        if self.conj.violated(r) and self.first_at is None:
+            self.first_at, self.first_seconds = self.n, time.monotonic() - self.t0
+        if self.on_example is not None:
+            self.on_example(r)
+        return r
+
+
+def _settings(max_examples: int, phases: list, database: Any = None, **kw: Any):
+    from hypothesis import HealthCheck, settings
+
+    return settings(max_examples=max_examples, database=database, deadline=None, phases=phases,
+                    suppress_health_check=list(HealthCheck), **kw)
+
+
+def _find(conj: "Conjecture", count: _Counter, examples: int, rnd: random.Random, engine: str) -> Any | None:
+    """hypothesis.find for a violating example (random, targeted or crosshair generation)."""
+    from hypothesis import Phase, find, target
+    from hypothesis.errors import NoSuchExample
+
+    steer = engine == "targeted"
 
     def bad(example: Any) -> bool:
-        r = float(residual(example))
-        count[0] += 1
-        worst[0] = max(worst[0], r) if not math.isnan(r) else math.inf
-        return not (r <= tol)
+        if count.out_of_time():
+            return False
+        r = count(example)
+        if steer and math.isfinite(r):
+            target(float(np.clip(r, -1e300, 1e300)), label="residual")
+        return conj.violated(r)
 
-    cfg = settings(max_examples=budget.n(*examples), database=None, deadline=None,
-                   phases=[Phase.generate, Phase.shrink],
-                   suppress_health_check=list(HealthCheck))
+    phases = [Phase.generate, Phase.target, Phase.shrink] if steer else [Phase.generate, Phase.shrink]
+    extra = {"backend": "crosshair"} if engine == "crosshair" else {}
     try:
-        example = find(strategy, bad, settings=cfg, random=random.Random(budget.seed))
+        return find(conj.strategy, bad, settings=_settings(examples, phases, **extra), random=rnd)
     except NoSuchExample:
-        return CheckResult(Outcome.VERIFIED, worst[0], count[0],
-                           f"{detail}: no counterexample in {count[0]} examples (tol {tol:.1e})")
-    r = float(residual(example))
-    case = to_case(example) if to_case is not None else dict(example)
-    return CheckResult(Outcome.REFUTED, r, count[0],
-                       f"{detail}: shrunk counterexample with residual {r:.3e} (tol {tol:.1e})",
-                       [dict(case, residual=r)])
+        return None
+
+
+# ------------------------------------------------------------------------------ optimise engine
+class _Hit(Exception):
+    """Raised out of the optimiser at the first violating choice sequence."""
+
+    def __init__(self, choices: tuple) -> None:
+        super().__init__()
+        self.choices = choices
+
+
+def _draw(strategy: Any, data: Any) -> tuple[bool, Any]:
+    """Draw an example with a ConjectureData; (False, None) when the choices do not make one."""
+    from hypothesis.control import BuildContext
+    from hypothesis.errors import StopTest, UnsatisfiedAssumption
+
+    try:
+        with BuildContext(data, wrapped_test=None):
+            return True, data.draw(strategy)
+    except (StopTest, UnsatisfiedAssumption):
+        return False, None
+
+
+def _optimise(conj: "Conjecture", count: _Counter, examples: int, rnd: random.Random) -> tuple | None:
+    """Multi-start Nelder-Mead over the float choices; the first violating choice sequence or None."""
+    from hypothesis.internal.conjecture.data import ConjectureData
+    from scipy.optimize import minimize
+
+    def replay(choices: tuple) -> tuple[bool, Any]:
+        return _draw(conj.strategy, ConjectureData.for_choices(choices))
+
+    while count.n < examples and not count.out_of_time():
+        data = ConjectureData(random=rnd)
+        ok, example = _draw(conj.strategy, data)
+        if not ok:
+            count.n += 1  # an invalid draw costs an example too (no infinite loop on a strict filter)
+            continue
+        choices = tuple(data.choices)
+        if conj.violated(count(example)):
+            return choices
+        slots = [i for i, node in enumerate(data.nodes) if node.type == "float"]
+        if not slots:
+            continue
+        lo = np.array([data.nodes[i].constraints["min_value"] for i in slots], dtype=np.float64)
+        hi = np.array([data.nodes[i].constraints["max_value"] for i in slots], dtype=np.float64)
+        x0 = np.array([choices[i] for i in slots], dtype=np.float64)
+
+        def neg_residual(v: np.ndarray) -> float:
+            if count.n >= examples or count.out_of_time():
+                raise StopIteration
+            trial = list(choices)
+            for i, val in zip(slots, np.clip(v, lo, hi)):
+                trial[i] = float(val)
+            ok, ex = replay(tuple(trial))
+            if not ok:
+                return math.inf
+            r = count(ex)
+            if conj.violated(r):
+                raise _Hit(tuple(trial))
+            return -r
+
+        span = np.where(np.isfinite(hi - lo), 0.25 * (hi - lo), 0.25 * np.maximum(1.0, np.abs(x0)))
+        simplex = np.vstack([x0] + [x0 + np.eye(len(x0))[k] * np.where(x0[k] + span[k] <= hi[k], span[k], -span[k])
+                                    for k in range(len(x0))])
+        per_start = min(examples - count.n, 40 + 20 * len(slots))
+        bounds = [(a if math.isfinite(a) else None, b if math.isfinite(b) else None) for a, b in zip(lo, hi)]
+        try:
+            minimize(neg_residual, x0, method="Nelder-Mead", bounds=bounds,
+                     options={"maxfev": per_start, "initial_simplex": simplex, "xatol": 0.0, "fatol": 0.0})
+        except _Hit as hit:
+            return hit.choices
+        except StopIteration:
+            break
+    return None
+
+
+def _shrink(conj: "Conjecture", count: _Counter, choices: tuple) -> Any | None:
+    """Hand a violating choice sequence to hypothesis' shrinker (replayed from an in-memory example
+    database, then shrunk); None when it does not reproduce."""
+    from hypothesis import Phase, find
+    from hypothesis.database import InMemoryExampleDatabase, choices_to_bytes
+    from hypothesis.errors import NoSuchExample
+
+    db, key = InMemoryExampleDatabase(), b"normalign-optimise"
+    db.save(key, choices_to_bytes(choices))
+    try:
+        return find(conj.strategy, lambda ex: conj.violated(count(ex)),
+                    settings=_settings(1, [Phase.reuse, Phase.shrink], database=db), database_key=key)
+    except NoSuchExample:
+        return None
+
+
+# ------------------------------------------------------------------------------ one chunk
+def run_chunk(conj: "Conjecture", *, engine: str = "random", seed: int | str = 0, examples: int = 150,
+              index: int = 0, deadline: float | None = None, on_example: OnExample | None = None) -> ChunkResult:
+    """One reproducible unit of search: ``examples`` residual evaluations (shrinking not counted in
+    the budget, but in ``examples`` of the result) seeded by ``seed``. ``deadline`` (``time.time()``)
+    stops the generation early. The counterexample, if any, is shrunk and re-checked from its JSON."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    count = _Counter(conj, on_example, deadline)
+    rnd = random.Random(seed)
+    if engine == "optimise":
+        from hypothesis.internal.conjecture.data import ConjectureData
+
+        choices = _optimise(conj, count, examples, rnd)
+        example = None if choices is None else _shrink(conj, count, choices)
+        if choices is not None and example is None:  # the shrinker could not replay it: keep it as drawn
+            example = _draw(conj.strategy, ConjectureData.for_choices(choices))[1]
+    else:
+        example = _find(conj, count, examples, rnd, engine)
+    out = ChunkResult(index=index, seed=seed, engine=engine, examples=count.n, best=count.best,
+                      seconds=time.monotonic() - count.t0, first_at=count.first_at,
+                      first_seconds=count.first_seconds)
+    if example is not None:
+        case = conj.case(example)
+        r = conj.replay(case)
+        if conj.violated(r):
+            out.case, out.residual = dict(case, residual=r), r
+        else:
+            out.note = (f"a violation (residual {case['residual']:.3e}) did not reproduce from its JSON case "
+                        f"(replayed residual {r:.3e}): to_case/from_case lose information")
+    return out
+
+
+def as_check_result(conj: "Conjecture", chunk: ChunkResult) -> CheckResult:
+    """A chunk as the registry's CheckResult: VERIFIED with the worst residual seen, or REFUTED with the
+    shrunk counterexample; INCONCLUSIVE when a violation did not reproduce from its JSON case."""
+    if chunk.case is not None:
+        r = float(chunk.residual)  # type: ignore[arg-type]
+        return CheckResult(Outcome.REFUTED, r, chunk.examples,
+                           f"{conj.detail}: shrunk counterexample with residual {r:.3e} (tol {conj.tol:.1e})",
+                           [chunk.case], tolerance=conj.tol)
+    if chunk.note:
+        return CheckResult(Outcome.INCONCLUSIVE, chunk.best, chunk.examples, f"{conj.detail}: {chunk.note}",
+                           tolerance=conj.tol)
+    worst = max(chunk.best, 0.0)
+    return CheckResult(Outcome.VERIFIED, worst, chunk.examples,
+                       f"{conj.detail}: no counterexample in {chunk.examples} examples (tol {conj.tol:.1e})",
+                       tolerance=conj.tol)

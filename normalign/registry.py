@@ -8,9 +8,10 @@ boundary variants (checks with ``expect="fails"``). Tests name the ID they check
 a test or check names an unknown ID.
 
 Editing: add a check by appending a ``CheckSpec`` to the entry's ``checks``; add a Lean link by
-naming the full declaration in ``lean`` (its docstring must start with ``[ID]``, see
-``normalign/lean.py``); name in ``lean_not_formalised`` the parts of the statement that the Lean
-declarations do not cover, so that reports show "proved (partial)" and never overstate the proof.
+pinning the declaration's statement in ``normalign/lean_statements.py`` (an entry's ``lean`` is filled
+from its pins, see ``normalign/lean.py``); name in ``lean_not_formalised`` the parts of the statement
+that the Lean declarations do not cover, so that reports show "proved (partial)" and never overstate
+the proof.
 Record an empirical claim (an experiment's outcome) as a ``MeasuredClaim`` in ``measured``, never as a
 check: it is a finding with its numbers, command, date and commit, and never makes an ID "verified".
 """
@@ -77,6 +78,13 @@ class Theorem:
     notes: str = ""
     measured: tuple[MeasuredClaim, ...] = ()
 
+    def __post_init__(self) -> None:
+        # The Lean link IS the list of pins (normalign/lean_statements.py): no second list here.
+        if not self.lean:
+            from normalign.lean_statements import pinned_decls
+
+            object.__setattr__(self, "lean", pinned_decls(self.id))
+
     def checks_of(self, kind: str) -> tuple[CheckSpec, ...]:
         return tuple(c for c in self.checks if c.kind == kind)
 
@@ -95,6 +103,13 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Definition of normal alignment and its scores.",
         formalisation="Scores computed from J J^T and J x without forming J; augmented variant with W_x, x~.",
         hypotheses={"x_nonzero": "x != 0", "J_nonzero": "J != 0"},
+        lean_not_formalised=(
+            "singular values are not defined in core Lean: NA, PC1 and the effective rank are reached "
+            "through J^T J (x is the unique top Rayleigh direction of J^T J; ||J^T J||_F^2 = "
+            "(||J||_F^2)^2, i.e. sum s^4 = (sum s^2)^2), the Frobenius ratio in squared form; for NA, "
+            "PC1 and the effective rank only 'aligned => score 1' is proved (their converses are "
+            "false: any rank-one J = u w^T has PC1 = effective rank = 1, and NA = 1 does not imply "
+            "rank one); the Gram-route computation of the scores is checked numerically only"),
         checks=(
             _c("scores equal 1 exactly on planted rank-one J = u x^T and agree with an SVD oracle",
                "numeric", "normalign.numerics.checks.definitions.engine_oracles:check_scores_vs_svd"),
@@ -103,6 +118,15 @@ THEOREMS: tuple[Theorem, ...] = (
             _c("planted: 'NA(x) = 1 implies J is rank one' (false: NA alone does not characterise D1)",
                "numeric", "normalign.numerics.checks.definitions.engine_oracles:planted_na_one_implies_rank_one",
                expect="fails", planted=True),
+            _c("analyze's Jacobian, region_maps (J, b), logits and patterns equal torch autograd (jacrev), a forward "
+               "pass and torch's pre-activation signs (random deep ReLU / leaky-ReLU nets, rounding-scaled)",
+               "numeric", "normalign.numerics.checks.definitions.outputs:check_region_maps_vs_autograd"),
+            _c("analyze's NA, Frobenius ratio, effective rank and PC1 (explicit-J and Gram routes) equal a numpy SVD "
+               "of the autograd Jacobian", "numeric", "normalign.numerics.checks.definitions.outputs:check_analyze_scores_vs_svd"),
+            _c("analyze's augmented scores (both routes) equal a numpy SVD of W = [J | b] at (x, 1) (autograd J, "
+               "b = f(x) - J x from a forward pass)", "numeric", "normalign.numerics.checks.definitions.outputs:check_analyze_augmented_vs_svd"),
+            _c("planted: augmented scores from J J^T (the b b^T term of W W^T dropped)",
+               "numeric", "normalign.numerics.checks.definitions.outputs:planted_augmented_without_bbt", expect="fails", planted=True),
         ),
     ),
     Theorem(
@@ -113,12 +137,24 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Definition of the centroid of x's region and its alignment.",
         formalisation="mu_x by the exact region map; radius ||mu_x||^2 + 2 * 1^T b_x.",
         hypotheses={"x_nonzero": "x != 0", "mu_nonzero": "mu_x != 0 for CA"},
+        lean_not_formalised=(
+            "CA(x) = cos(mu_x, x) as a number (no square roots in core Lean; P1 and P2 state it in "
+            "squared form)"),
         checks=(
             _c("engine centroid equals autograd's vector-Jacobian product with 1",
                "numeric", "normalign.numerics.checks.definitions.engine_oracles:check_centroid_vs_autograd"),
             _c("planted: centroid computed as J 1 (row sums) instead of J^T 1",
                "numeric", "normalign.numerics.checks.definitions.engine_oracles:planted_centroid_row_sum",
                expect="fails", planted=True),
+            _c("analyze's offset b_x (both routes) equals f(x) - J x from a torch forward pass and autograd J",
+               "numeric", "normalign.numerics.checks.definitions.outputs:check_offset_vs_autograd"),
+            _c("analyze's centroid radius equals ||x - mu||^2 - ||x||^2 + 2 1^T f(x) (its power-diagram meaning; "
+               "autograd mu, forward-pass f, no offset), and its centroid equals autograd's",
+               "numeric", "normalign.numerics.checks.definitions.outputs:check_centroid_radius_vs_forward"),
+            _c("planted: centroid radius ||mu||^2 - 2 1^T b (wrong sign), against the same oracle",
+               "numeric", "normalign.numerics.checks.definitions.outputs:planted_centroid_radius_sign", expect="fails", planted=True),
+            _c("analyze's centroid alignment equals cos(mu_autograd, x), 'undefined' exactly where mu = 0",
+               "numeric", "normalign.numerics.checks.definitions.outputs:check_centroid_alignment_vs_autograd"),
         ),
     ),
     Theorem(
@@ -137,6 +173,9 @@ THEOREMS: tuple[Theorem, ...] = (
             _c("planted: radius rho = ||W^T q||^2 - 2 b^T q (wrong sign)",
                "numeric", "normalign.numerics.checks.definitions.engine_oracles:planted_power_radius_sign",
                expect="fails", planted=True),
+            _c("every layer's site and radius from analyze (deep ReLU / leaky-ReLU nets, both routes) equal "
+               "autograd's grad 1^T sigma_l(z_l) and ||x - site||^2 - ||x||^2 + 2 1^T sigma_l(z_l)",
+               "numeric", "normalign.numerics.checks.definitions.outputs:check_layer_sites_vs_autograd"),
         ),
     ),
     Theorem(
@@ -148,11 +187,21 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Definition of the regimes.",
         formalisation="Relative NTK change ||Theta_T - Theta_0||_F / ||Theta_0||_F on the training set.",
         hypotheses={"init_scale": "large init scale or last layer only => lazy"},
+        lean_not_formalised=(
+            "the regimes are not formalised as such: 'the NTK stays near its initial value at large "
+            "initial scale' is asymptotic and only measured; Lean proves that the NTK is a symmetric "
+            "positive semidefinite Gram matrix and, for f(x) = sum_k a_k relu(W_k x) trained in the last "
+            "layer only, that the trained-parameter kernel is constant (f is linear in a with an a-free "
+            "gradient) while the all-parameter kernel changes by exactly (sum_k (a'_k^2 - a_k^2) q_k "
+            "q'_k)(x.x'); deeper networks are not covered"),
         checks=(
             _c("relative NTK change (trained parameters, d=200, n=20, >=5 seeds): small init above large init, "
                "paired t lower bound > 0 at alpha 1e-3",
                "numeric", "normalign.numerics.checks.dynamics.regimes:check_d4_ntk_ordering"),
-            _c("last-layer-only training leaves the trained-parameter NTK exactly unchanged (fixed features)",
+            _c("last layer only, product code: gd_two_layer(train_first=False), then the torch.func NTK "
+               "(empirical_ntk, the param_jacobian/parameter_slices route of train_p4) equals the closed form "
+               "H H^T (+ (X X^T) * (M diag(w2^2) M^T) over all parameters) before and after; the last-layer kernel "
+               "is unchanged and the all-parameter change equals the closed form's",
                "numeric", "normalign.numerics.checks.dynamics.regimes:check_d4_last_layer_frozen_kernel"),
             _c("planted: 'small initialisation is the lazy regime' (its NTK changes less than at large init)",
                "numeric", "normalign.numerics.checks.dynamics.regimes:planted_d4_small_init_lazy", expect="fails", planted=True),
@@ -172,6 +221,13 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Sparse data: points far apart relative to the model's linear regions.",
         formalisation="Operational: the activation patterns of the training points are pairwise distinct.",
         hypotheses={"distinct_regions": "pairwise distinct activation patterns"},
+        lean_not_formalised=(
+            "the operational definition (pairwise distinct activation patterns => each point owns its "
+            "affine piece of a network) is not formalised: Lean takes 'each point owns its parameters and "
+            "its constraint' as the hypothesis and proves the decoupling (the pooled minimisers are "
+            "exactly the families of per-point minimisers); the dense regime is covered only by the "
+            "obstruction ||x1||^2 z2 = (x1.x2) z1 for a shared map aligned at x1 (and one concrete case), "
+            "not by the cross-entropy optimum's alignment and rank, which are numeric only"),
         checks=(
             _c("boundary: k points sharing one (J, b) (dense regime): the unique cross-entropy optimum is "
                "aligned at no training point for k >= 2 (every point-aligned W is strictly worse); table of "
@@ -195,14 +251,13 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Engine of T1 and T2.",
         formalisation="Cauchy-Schwarz row by row; gap ||W||_F^2 ||x~||^2 - ||W x~||^2 is a sum of squares.",
         hypotheses={"x_nonzero": "x != 0 (bias-free form)", "frobenius": "the norm is Frobenius"},
-        lean=("NormAlign.matVec_minNormSol", "NormAlign.frob_minNormSol", "NormAlign.frob_ge_of_matVec_eq",
-              "NormAlign.eq_minNormSol_of_frob_eq", "NormAlign.CrossCheck.l1_instances"),
         checks=(
             _c("Lagrange's identity (row-wise Cauchy-Schwarz gap = sum of squared 2x2 minors), expanded n = 2..5",
                "symbolic", "normalign.theory.optimality.minnorm_sym:check_l1_lagrange_identity_small"),
             _c("Lagrange's identity for every n by induction (sum linearity on sympy Sum objects)",
                "symbolic", "normalign.theory.optimality.minnorm_sym:check_l1_lagrange_identity_induction"),
-            _c("closed form satisfies the Lagrange conditions (feasibility, stationarity, value), bias and bias-free",
+            _c("minimiser derived: sympy.solve of the Lagrange system for a general W has exactly one solution, "
+               "z a^T/||a||^2 with value ||z||^2/||a||^2 (bias and bias-free); product minnorm_map/minnorm_value agree",
                "symbolic", "normalign.theory.optimality.minnorm_sym:check_l1_closed_form"),
             _c("general d via Gram quantities: ||W||^2 = ||z||^2/X + ||N||^2 for N x~ = 0; gap = ||p||^2 X - s^2",
                "symbolic", "normalign.theory.optimality.minnorm_sym:check_l1_pythagoras_general"),
@@ -235,13 +290,28 @@ THEOREMS: tuple[Theorem, ...] = (
             "logit_loss": "the loss sees the model only through the logits",
             "origin": "alignment is measured about the origin of the coordinates in which the constraint is posed",
         },
-        lean=("NormAlign.aligned_minimiser", "NormAlign.aligned_pooled", "NormAlign.minimiser_aligned_of_binding"),
-        lean_not_formalised="T1(c) and T1(d) (need exp/log, absent from core Lean); (a) is proved as 'an aligned minimiser exists whenever a minimiser exists', (b) as 'the constraint binds at every minimiser'",
+        lean_not_formalised=(
+            "(a) is proved as 'from any minimiser, the min-norm family is a minimiser, aligned at every "
+            "point whose optimal logits z_p are non-zero' (at a point where z_p = 0 is optimal no map u "
+            "y^T with u != 0 fits, so 'always exists' needs z_p != 0); (b) assumes alpha != 0; (c) is "
+            "proved over the logit ball (logit_ball gives the logits reachable under the constraint) with "
+            "exp and log replaced by parameters phi, g satisfying stated hypotheses (phi > 0 above its "
+            "tangent line at -M with slope s > 0, g strictly increasing on positive numbers; that exp and "
+            "log satisfy them is not proved in Lean) and M^2 (c - 1) = R^2 c in place of M = R "
+            "sqrt(c/(c-1)) (core Lean has no exp, log or sqrt); (d) is proved for any unit target e in "
+            "two cases (R <= 1, R >= 1) in place of min(1, R), and its non-aligned minimisers under slack "
+            "need a w != 0 orthogonal to x~; the augmented form is the case y_p = (x_p, 1), W_p = [J_p | "
+            "b_p] of the generic statements"),
         checks=(
-            _c("T1(c): z* = R sqrt(c/(c-1)) (e_y - 1/c) satisfies KKT with lam > 0 (binding), closed-form loss; "
-               "symbolic in c and R", "symbolic", "normalign.theory.optimality.optimality_sym:check_t1c_symbolic"),
+            _c("T1(c): z* derived by solving the symmetric KKT system (1^T z = 0 from the KKT sum, binding norm, "
+               "root with lam > 0) equals R sqrt(c/(c-1)) (e_y - 1/c); both KKT components hold with lam from the "
+               "projection onto z (= c e^{z_k}/(2 R s S) > 0); closed-form loss; symbolic in c and R; product "
+               "optimal_logits/optimal_loss agree", "symbolic", "normalign.theory.optimality.optimality_sym:check_t1c_symbolic"),
             _c("planted: T1(c) loss with sqrt((c-1)/c) in place of sqrt(c/(c-1))",
                "symbolic", "normalign.theory.optimality.optimality_sym:planted_t1c_wrong_constant", expect="fails", planted=True),
+            _c("planted: the T1(c) optimum is R e_y (one-hot): the KKT components with the projected multiplier "
+               "do not vanish", "symbolic", "normalign.theory.optimality.optimality_sym:planted_t1c_one_hot",
+               expect="fails", planted=True),
             _c("T1(d): KKT for R < 1, slack for R >= 1, an explicit non-aligned loss-0 minimiser for R > 1",
                "symbolic", "normalign.theory.optimality.optimality_sym:check_t1d_symbolic"),
             _c("T1(c)/(d)/logistic: logit-ball and full (J, b) cvxpy optima equal the closed forms; logits unique; "
@@ -288,7 +358,6 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="GrokAlign 2025: rank-one Jacobians align with the input.",
         formalisation="Cauchy-Schwarz on v^T x.",
         hypotheses={"rank_one": "J = u v^T", "logit_loss": "loss through the logits only"},
-        lean=("NormAlign.rank_one_parallel",),
         checks=(
             _c("Lagrange's identity for (v, x) and the aligned choice reaching ||z|| = alpha ||x||",
                "symbolic", "normalign.theory.optimality.optimality_sym:check_t1p_symbolic"),
@@ -316,9 +385,12 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Normal-aligned classifiers are maximally robust locally.",
         formalisation="Three formalisations (boundary distance, sensitivity, invariance), all checked.",
         hypotheses={"v_nonzero": "v != 0", "x_nonzero": "x != 0", "in_region": "perturbation stays in the region"},
-        lean=("NormAlign.boundary_dist_sq_le", "NormAlign.boundary_dist_sq_le_norm", "NormAlign.sensitivity_min",
-              "NormAlign.aligned_kills_orthogonal", "NormAlign.aligned_of_kills_orthogonal"),
-        lean_not_formalised="T2(a)'s equality case; T2(b)'s expectation identity and spectral-norm claim; T2(c)'s dim ker J <= d - 1 (proved instead: aligned J kills x-perp, and a J killing x-perp is aligned)",
+        lean_not_formalised=(
+            "(a) is proved per pair of classes (the minimum over k is not stated as a minimum); the "
+            "expectation in (b) is proved for finite perturbation families with isotropic second "
+            "moment sum_p w_p delta_p delta_p^T = sigma^2 I, not for the Gaussian integral; (c)'s "
+            "dimension count (dim ker J <= d - 1, equality iff rank 1) is replaced by 'for x != 0 and "
+            "J != 0, ker J = x-perp iff J = u x^T with u != 0' (core Lean has no dimension theory)"),
         checks=(
             _c("T2(a): distance-to-hyperplane formula, Cauchy-Schwarz bound, equality for the aligned J (d = 3)",
                "symbolic", "normalign.theory.robustness.robustness_sym:check_t2a_symbolic"),
@@ -332,8 +404,13 @@ THEOREMS: tuple[Theorem, ...] = (
                "formula equals the QP distance to the boundary", "numeric", "normalign.numerics.checks.robustness.convex:check_t2a_robust_radius"),
             _c("T2(b): Frobenius minimum unique (max misalignment over near-optimal set = exact prediction); "
                "spectral minimum ||v||/||x|| attained but not uniquely", "numeric", "normalign.numerics.checks.robustness.convex:check_t2b_sensitivity"),
-            _c("T2(c): dim ker J = d - rank J on constructed ranks; aligned J annihilates x's complement",
+            _c("T2(c) on J with J x = v drawn without fixing the rank (aligned / rank one / generic), decided in "
+               "exact rationals (sympy rank, null space): dim ker <= d - 1, = iff rank 1, blind to x-perp iff aligned; "
+               "product minnorm_map, numerical_rank, misalignment and the engine's Frobenius ratio and PC1 vs exact",
                "numeric", "normalign.numerics.checks.robustness.convex:check_t2c_kernel"),
+            _c("planted: 'every rank-one J with J x = v is blind to x's orthogonal complement'",
+               "numeric", "normalign.numerics.checks.robustness.convex:planted_t2c_rank_one_blind_to_perp",
+               expect="fails", planted=True),
             _c("planted: 'the aligned J is the unique minimiser of ||J||_2 under J x = v'",
                "numeric", "normalign.numerics.checks.robustness.convex:planted_t2_unique_spectral", expect="fails", planted=True),
             _c("property (hypothesis): every J with J x = v has radius <= the bound",
@@ -354,6 +431,20 @@ THEOREMS: tuple[Theorem, ...] = (
             _c("boundary: the exact *global* radius obeys T2(a)'s bound (in-region hypothesis dropped)",
                "numeric", "normalign.numerics.checks.robustness.exact_radius:boundary_t2a_global_radius",
                expect="fails", hypothesis_dropped="in_region"),
+            _c("exact radii bracket the truth: walking back from each witness (segment and 2x15 other rays, "
+               "bisection, numpy forward passes) finds no strict class change closer than the certified `lower`, "
+               "and `radius` is a verified strict flip (L-inf/L1 MILP, L2 region search, near-tie network; "
+               "full: 60 networks and brute force in all norms)", "numeric",
+               "normalign.numerics.checks.robustness.exact_radius:check_lower_bound_certified"),
+            _c("planted: the margin MILP's optimum (z_k - z_y >= margin) is a lower bound of the strict radius "
+               "(the old `lower`)", "numeric",
+               "normalign.numerics.checks.robustness.exact_radius:planted_margin_lower_bound", expect="fails", planted=True),
+            _c("analyze's T2(a) radius, nearest boundary point and in-region flag (both routes) equal the per-class "
+               "hyperplane projection of autograd's J and a torch forward pass at that point (both flag values "
+               "exercised)", "numeric", "normalign.numerics.checks.robustness.local_radius:check_t2a_local_outputs"),
+            _c("planted: 'the nearest local boundary point always lies in x's region' (T2(a)'s rho always exact)",
+               "numeric", "normalign.numerics.checks.robustness.local_radius:planted_t2a_always_in_region",
+               expect="fails", planted=True),
         ),
         notes="(a), (b), (c) verified. (a) needs the point correctly classified (z_y > z_k) and v_y != v_k for "
         "the bound to be finite. (b): the spectral-norm minimiser is far from unique (solver finds full-rank "
@@ -370,8 +461,6 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Normal alignment shows as centroid alignment in the power-diagram partition.",
         formalisation="The converse is false; at the T1(c) optimum 1^T u = 0 and CA is undefined.",
         hypotheses={"sum_u_nonzero": "1^T u != 0"},
-        lean=("NormAlign.centroid_outer", "NormAlign.centroid_alignment", "NormAlign.centroid_outer_eq_zero",
-              "NormAlign.converse_false", "NormAlign.CrossCheck.p1_instances"),
         checks=(
             _c("symbolic: mu = (1^T u) x, <mu, x> = (1^T u)||x||^2, CA^2 = 1 (c = d = 3, every entry a symbol)",
                "symbolic", "normalign.theory.centroid.centroid_sym:check_p1_centroid_symbolic"),
@@ -406,9 +495,12 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="From the paper's centroid analysis.",
         formalisation="Euler's identity for positively homogeneous maps.",
         hypotheses={"bias_free": "no biases", "homogeneous_activation": "ReLU (degree 1) or square (degree 2)"},
-        lean=("NormAlign.Net.eval_smul", "NormAlign.offset_zero_of_homogeneous", "NormAlign.quadratic_homogeneous",
-              "NormAlign.dot_centroid"),
-        lean_not_formalised="the scalar-fit relation y CA = 1 / (||grad f|| ||x||)",
+        lean_not_formalised=(
+            "J_x is the linear map of x's region (ReLU) or the explicit derivative V diag(2 W x) W "
+            "with an exact expansion and 2-homogeneous remainder (quadratic), not a limit-defined "
+            "derivative (no limits in core Lean), and it equals df/dx only off region boundaries; CA "
+            "appears in squared form; the quadratic identities are proved for one hidden layer of "
+            "squares (L layers of squares are 2^L-homogeneous)"),
         checks=(
             _c("symbolic: Euler identities on a region (ReLU J x = f, quadratic J x = 2 f) and y CA = 1/(||grad f|| ||x||)",
                "symbolic", "normalign.theory.centroid.centroid_sym:check_p2_euler_symbolic"),
@@ -420,8 +512,9 @@ THEOREMS: tuple[Theorem, ...] = (
                "numeric", "normalign.numerics.checks.centroid.homogeneous:check_p2_quadratic_euler"),
             _c("scalar fit y = +-1: y CA = 1/(||grad f|| ||x||); equals 1 at the L1 minimum",
                "numeric", "normalign.numerics.checks.centroid.homogeneous:check_p2_scalar_fit"),
-            _c("trained bias-free scalar nets: |y CA - 1/(|g||x|)| = |f - y|/(|g||x|) exactly",
-               "numeric", "normalign.numerics.checks.centroid.homogeneous:check_p2_trained_fit"),
+            _c("sanity (does not count): trained bias-free scalar nets, |y CA - 1/(|g||x|)| = |f - y|/(|g||x|); "
+               "an identity of every bias-free net, training adds nothing beyond check_p2_scalar_fit",
+               "numeric", "normalign.numerics.checks.centroid.homogeneous:check_p2_trained_fit", sanity=True),
             _c("boundary: Euler identities with biases", "numeric", "normalign.numerics.checks.centroid.homogeneous:boundary_p2_relu_with_bias",
                expect="fails", hypothesis_dropped="bias_free"),
             _c("property (hypothesis, shrinking): bias-free ReLU / leaky-ReLU Euler identities",
@@ -448,6 +541,13 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="GrokAlign 2025: centroid dynamics follow the NTK.",
         formalisation="First-order identity via P2 (<mu, x> = f(x) for scalar bias-free networks).",
         hypotheses={"bias_free": "no biases", "scalar": "c = 1", "same_region": "eta small enough"},
+        lean_not_formalised=(
+            "proved only for one-hidden-layer bias-free ReLU networks with scalar output (not deeper CPA "
+            "networks); 'eta small enough' is replaced by the hypothesis that x0 keeps its activation "
+            "pattern after the step; the gradients are those of the region functions at the training "
+            "points' patterns before the step (relu'(0) = 1 at a kink); the residuals r_i are arbitrary "
+            "(that r_i = y_i - sigmoid(f(x_i)) for BCE is not formalised); the remainder is an explicit "
+            "eta^2 term, not a limit statement; the lazy / feature-learning reading is not formalised"),
         checks=(
             _c("one BCE step: |actual (engine centroid) - predicted (torch.func NTK)| has log-log slope 2 in eta "
                "(fitted and every halving: halving eta quarters it)",
@@ -473,10 +573,24 @@ THEOREMS: tuple[Theorem, ...] = (
         source="paper+ours",
         claim="Normal alignment comes from the feature-learning regime.",
         formalisation="W_1(t) = (1 - eta lambda)^t W_1(0) + G(t) X.",
-        hypotheses={"first_linear": "input enters through a linear layer", "rich": "small init or weight decay"},
+        hypotheses={"first_linear": "input enters through a linear layer", "rich": "small init or weight decay",
+                    "gd": "plain gradient descent (weight decay allowed), no per-coordinate step sizes"},
+        lean_not_formalised=(
+            "that the loss gradient of W1 is sum_i delta_i x_i^T (chain rule) is the update's hypothesis, "
+            "for arbitrary signals delta_t; that the initial part (1 - eta lambda)^t M W1(0) becomes "
+            "small relative to the rest, and the prediction that alignment rises with small "
+            "initialisation or weight decay and stays near n/d in the lazy regime, are empirical "
+            "(measured, not proved)"),
         checks=(
-            _c("mechanism exactly: W1(T) - (1 - lr wd)^T W1(0) has rows in span(X) (GD)",
+            _c("mechanism against autograd: GD with torch autograd gradients leaves W1(T) - (1 - lr wd)^T W1(0) "
+               "with rows in span(X) (least squares); the product's gd_two_layer follows the same trajectory",
                "numeric", "normalign.numerics.checks.dynamics.regimes:check_p4_span_identity"),
+            _c("boundary: the same runs with Adam: W1(T) - W1(0) leaves span(X)",
+               "numeric", "normalign.numerics.checks.dynamics.regimes:boundary_p4_span_adam", expect="fails",
+               hypothesis_dropped="gd"),
+            _c("boundary: the first layer sees relu(x): its gradients lie in span(relu(X)), not span(X)",
+               "numeric", "normalign.numerics.checks.dynamics.regimes:boundary_p4_span_nonlinear_input",
+               expect="fails", hypothesis_dropped="first_linear"),
             _c("planted: 'lazy regimes concentrate ||J||_F^2 in span(X) more than rich ones'",
                "numeric", "normalign.numerics.checks.dynamics.regimes:planted_p4_lazy_above_rich", expect="fails", planted=True),
         ),
@@ -519,9 +633,6 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Balestriero et al. 2019 via the paper.",
         formalisation="Pattern of each layer = argmin of the power distance over that layer's sites.",
         hypotheses={"relu": "ReLU activations (leaky ReLU: a weighted variant)"},
-        lean=("NormAlign.sum_relu_eq_score_active", "NormAlign.score_le_sum_relu", "NormAlign.active_min_powDist",
-              "NormAlign.site_eq_row_sum", "NormAlign.subdivision", "NormAlign.CrossCheck.pd_instances",
-              "NormAlign.CrossCheck.pd_wrong_sign_refuted"),
         checks=(
             _c("every layer of random deep ReLU / leaky-ReLU nets: the pattern is the argmin over all 2^K patterns "
                "of the power distance with sites from the earlier region; far, near-layer-boundary and "
@@ -532,6 +643,10 @@ THEOREMS: tuple[Theorem, ...] = (
                expect="fails", planted=True),
             _c("planted: a layer's diagram from x's earlier region used for points outside it (restriction dropped)",
                "numeric", "normalign.numerics.checks.centroid.power_diagram:planted_pd_global_diagram", expect="fails", planted=True),
+            _c("the exact region enumeration (layer by layer through LP-certified facets) finds exactly the regions "
+               "that brute force over all 2^K activation patterns certifies, centres confirmed by the forward pass; "
+               "includes regions of inradius ~1e-4 near the origin in boxes of half-width 1e4 and 1e5",
+               "numeric", "normalign.numerics.checks.centroid.regions:check_enumeration_vs_brute_force"),
         ),
         notes="Verified for ReLU and leaky ReLU (q in {a,1}^K) on every layer, with the restriction to the "
         "earlier region essential (the planted global diagram is refuted). Near boundaries (|z_k| ~ 1e-9 "
@@ -546,13 +661,28 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="GrokAlign accelerates grokking (up to about 7x on MNIST in the 2025 paper).",
         formalisation="Estimator identities are exact statements; the speed-up is measured.",
         hypotheses={"cpa": "finite difference exact when x and (1+eps)x share a region"},
+        lean_not_formalised=(
+            "the estimator is proved unbiased for finitely supported isotropic direction distributions "
+            "(e.g. +-e_r, the sign vectors), not for the uniform distribution on the sphere (no integrals "
+            "in core Lean); 'biased low' is proved in squared form ((E est)^2 <= ||J||_F^2); that a "
+            "forward-mode JVP returns J x is taken as the affine piece's definition; the penalty as a "
+            "training objective and the empirical claim that grokking comes sooner are not formalised "
+            "(measured)"),
         checks=(
             _c("squared one-vector estimator c||J^T v||^2 unbiased for ||J||_F^2 (z-test, alpha 1e-6, fixed seeds; "
                "engine J as oracle)", "numeric", "normalign.numerics.checks.grokalign.estimators:check_g1_squared_estimator_unbiased"),
             _c("planted: 'sqrt(c||J^T v||^2) is unbiased for ||J||_F' (not squared)",
                "numeric", "normalign.numerics.checks.grokalign.estimators:planted_g1_sqrt_estimator_unbiased", expect="fails", planted=True),
-            _c("c = 1: the one-vector estimate equals ||J||_F exactly",
+            _c("c = 1: the penalty module's estimate path (GrokAlign(jacobian='estimate'), plain and squared) and "
+               "jacobian_fro_estimate equal the engine's ||J||_F (v = +-1, so the estimate is exact)",
                "numeric", "normalign.numerics.checks.grokalign.estimators:check_g1_estimator_exact_c1"),
+            _c("estimate path with v fixed (c = 2..10): c||J^T v||^2 and sqrt(c)||J^T v|| from the engine's J; mean "
+               "over v in {+-q_k} equals ||J||_F^2 exactly; GrokAlign(jacobian='estimate', plain/squared, with and "
+               "without offset) equals lam (mean sqrt(c)||J^T v|| + mean ||b||^2) with its seeded v replayed",
+               "numeric", "normalign.numerics.checks.grokalign.estimators:check_g1_estimate_fixed_v"),
+            _c("planted: the estimate path's ||J||_F term is sqrt(c) ||J^T v||^2 (sqrt misplaced)",
+               "numeric", "normalign.numerics.checks.grokalign.estimators:planted_g1_estimate_sqrt_c_times_square",
+               expect="fails", planted=True),
             _c("JVP offset f(x) - J_x x equals the engine's b_x on random CPA networks with biases",
                "numeric", "normalign.numerics.checks.grokalign.estimators:check_g1_jvp_offset_engine"),
             _c("finite-difference offset exact when x, (1+eps)x share a region (bias-free ReLU: any eps)",
@@ -579,7 +709,7 @@ THEOREMS: tuple[Theorem, ...] = (
                 "0.99 on modular addition; one parity seed collapses to a constant model), so sustained grokking "
                 "is not sooner: parity 0.72x [0.47, 1.09]. Reproduced only in the first-crossing sense, at these "
                 "sizes and the authors' lambdas, without tuning.",
-                command="normalign experiment grokalign --task sparse-parity (also modular-addition, xor)",
+                command="normalign experiment grokalign --task {sparse-parity,modular-addition,xor}",
                 measured_on="2026-11-23", commit="41521c6", results="results/grokalign/<task>.json"),
         ),
     ),
@@ -592,7 +722,10 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="RFAMs make RFMs more robust (attack success 71.6% -> 68.3% at eps = 1).",
         formalisation="The AGOP identity is ours; the robustness claim is measured.",
         hypotheses={"aligned": "J(x_i) = u_i x_i^T"},
-        lean=("NormAlign.gram_outer", "NormAlign.agop_aligned", "NormAlign.CrossCheck.r1_instances"),
+        lean_not_formalised=(
+            "the robustness claim (RFAM more robust than RFM to L-inf PGD on tabular data) is "
+            "empirical: measured, never proved; Lean proves only the AGOP identity for normal-aligned "
+            "predictors"),
         checks=(
             _c("AGOP identity symbolically: entrywise for symbolic c, and expanded matrices of small (n, c, d)",
                "symbolic", "normalign.theory.rfam.agop_sym:check_agop_identity_symbolic"),

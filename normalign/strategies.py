@@ -111,12 +111,13 @@ def minnorm_cases(draw: st.DrawFn, max_c: int = 4, max_d: int = 4) -> dict:
 def logit_ball_cases(draw: st.DrawFn, losses: tuple[str, ...] = ("ce", "sq", "logistic"),
                      max_c: int = 5, max_R: float = 8.0) -> dict:
     """T1 after L1: a loss, c classes (c >= 2 for cross-entropy, c = 1 for logistic with y = +-1), label y,
-    logit radius R in [0, 8] (so exp(-R s) stays far from underflow) and a point z = t R u / ||u|| of the
-    ball (u a drawn direction, t in [0, 1]; z = 0 when u = 0). Shrinks to R = 0, small c."""
+    logit radius R = 0 or in [SMALLEST, 8] (so exp(-R s) stays far from underflow and R z stays far from
+    the subnormal range) and a point z = t R u / ||u|| of the ball (u a drawn direction, t in [0, 1];
+    z = 0 when u = 0). Shrinks to R = 0, small c."""
     loss = draw(st.sampled_from(losses))
     c = 1 if loss == "logistic" else draw(st.integers(2 if loss == "ce" else 1, max_c))
     y = draw(st.sampled_from([-1, 1])) if loss == "logistic" else draw(st.integers(0, c - 1))
-    R = draw(st.floats(0.0, max_R, allow_nan=False, allow_infinity=False))
+    R = draw(st.floats(0.0, max_R, allow_nan=False, allow_infinity=False).map(lambda r: 0.0 if r < SMALLEST else r))
     t = draw(st.floats(0.0, 1.0, allow_nan=False, allow_infinity=False))
     return dict(loss=loss, c=c, y=y, R=R, t=t, u=draw(vectors(c)))
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import sys
+import textwrap
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -253,10 +254,11 @@ def format_measured(reports: list[TheoremReport]) -> str:
         return ""
     out = ["Measured claims (empirical findings; they do not change the status or the exit code):"]
     for tid, m in claims:
-        out.append(f"{tid:<3} {m.outcome:<18} {m.claim}")
-        out.append(f"    {m.numbers}")
         where = f"; results in {m.results}" if m.results else ""
-        out.append(f"    measured by `{m.command}` on {m.measured_on} at commit {m.commit}{where}")
+        out.append(f"{tid} {m.name}: {m.outcome}")
+        for text in (f"claim: {m.claim}", m.numbers,
+                     f"measured by `{m.command}` on {m.measured_on} at commit {m.commit}{where}"):
+            out.append(textwrap.fill(text, 110, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(out)
 
 

@@ -194,20 +194,53 @@ the tail (Berry-Esseen error ~ 1/sqrt(draws) ~ 0.007), so a true claim is reject
 # --------------------------------------------------------------------------------------------------
 # PD, P1, P2, exact regions and exact robustness (numerics/pd_checks.py, regions.py, exact_robustness.py)
 
+def region_row_tol(depth: int, width: int) -> float:
+    """Relative rounding of a region's half-space row ``(E_l, e_l)`` of layer ``depth`` (1-based), measured
+    against the same products in absolute value (``|W_l| ... |W_1|``, which bounds cancellation): forming
+    ``E_l`` is a product of ``depth`` matrices of width ``width`` (``matmul_tol``), and normalising the row
+    and evaluating its signed distance at a point add about as much again: twice ``matmul_tol``. A
+    region's slack at ``x`` is then known to ``region_row_tol * (|E| ||x|| + |e|) / ||E_l||`` (its
+    *resolution*, local: ~1e-15 near the origin whatever the box)."""
+    return 2.0 * matmul_tol(depth, width)
+
+
+PARALLEL_ROWS_TOL: float = 1e3 * EPS
+"""Two unit half-space rows are parallel when the part of one orthogonal to the other is below this: a
+computed unit vector is exact to a few EPS per entry, so parallel rows (a deeper unit sharing a layer-1
+hyperplane, an axis-aligned hyperplane and a box side) differ by ~10 EPS; 1e3 EPS = 2.2e-13 keeps a
+hundredfold margin, far below the angle between any two distinct hyperplanes we could resolve."""
+
+VERTEX_MERGE_TOL: float = 1e3 * EPS
+"""Polygon vertices closer than this (relative to 1 + the largest coordinate) are one vertex: qhull
+returns a degenerate vertex (three or more hyperplanes through it) once per pair, differing by rounding
+(~10 EPS relative). Merging only removes zero-length edges; areas are unchanged."""
+
 MILP_FLIP_MARGIN: float = 1e-6
-"""Class-change margin of the exact-radius MILPs and LPs, relative to the logit scale ``1 + |f(x)|``:
-a witness must satisfy ``z_k - z_y >= margin`` in the solver so that after HiGHS's primal feasibility
-tolerance (1e-7 absolute on rows with O(1) coefficients) and float64 re-evaluation (~1e-15 relative)
-it still changes the class *strictly* in the numpy forward pass. Tenfold over the solver's feasibility
-tolerance; it moves the radius by at most margin / ||J_k - J_y||, far below the radii compared."""
+"""Class-change margin of the *fallback* witness problems (MILP or region LP/QP), relative to the logit
+scale ``1 + |f(x)|``: asked for ``z_k - z_y >= margin`` when no strict flip was found next to an exact tie
+point, so that after HiGHS's primal feasibility tolerance (1e-7 absolute on rows with O(1)
+coefficients) and float64 re-evaluation (~1e-15 relative) the point still changes the class *strictly*
+in the numpy forward pass. Tenfold over the solver's feasibility tolerance. It never enters a lower
+bound: the margin problem's optimum lies beyond strict flips (by up to margin / ||J_k - J_y||, or
+arbitrarily far when the gap peaks below the margin)."""
+
+MILP_BOUND_SLACK: float = 10.0 * SOLVER_FEAS_TOL
+"""Relative slack taken off HiGHS's MIP dual bound to make it a lower bound of the tie distance. Strict
+flips are feasible for the tie problem (``gap >= 0``) and the solver's feasibility tolerance only enlarges
+its feasible set, so the bound can only be high through the LP relaxations' dual feasibility tolerance
+(1e-7 on the unit cost of the distance variable; mip_rel_gap 1e-9 is far below). Tenfold over it: 1e-6
+relative. Measured: on 48 random 2-d networks (L-inf and L1) the bound equals the exact tie distance of
+the region enumeration (numpy dual certificates) to 3e-14 relative."""
 
 EXACT_RADIUS_TOL: float = 1e-5
-"""Two exact-radius routes (MILP vs region enumeration + LP, or region search vs enumeration + QP)
-compared, relative to the radius: both solve the same problem with the same margin; LP/MILP optima are
-vertex solutions exact to the feasibility tolerance 1e-7 (relative to coefficients of size <= 1e2 on
-the small networks here: 1e-5), and the QP (Clarabel) stops at ~1e-8 relative duality gap, giving
-~1e-4 relative in the *squared* distance at worst, i.e. ~1e-5 relative in the distance after the
-square root's halving of relative error at O(1) scale. No tighter claim is made for solvers."""
+"""Width of a verified radius bracket, ``radius - lower <= EXACT_RADIUS_TOL * radius``, and agreement of
+two exact-radius routes (MILP vs region enumeration, region search vs enumeration), relative to the
+radius. The upper end is a strict flip within ``2^-52`` relative of an exact tie point (or the margin
+fallback, ~MILP_FLIP_MARGIN / ||J_k - J_y|| ~ 1e-6 on the O(1)-logit networks here); the lower end is a
+numpy dual certificate tight to rounding when the solver's multipliers are exact (HiGHS vertices, the
+active-set polish of the QP), ~1e-8 when they are Clarabel's, or the MILP dual bound less
+MILP_BOUND_SLACK (1e-6 relative). 1e-5 is tenfold over the widest of these; no tighter claim is made
+for solvers."""
 
 METRIC_SYMMETRY_TOL: float = 1e-10
 """Input check that a Mahalanobis matrix M is symmetric, relative to max |M_ij|: an M formed as a Gram,
@@ -219,3 +252,21 @@ GRAM_REFINE_REL: float = 1e-8
 ``matmul_tol * ||A||_F^2 ||W_1 W_1^T||_2``. Where that bound exceeds ``GRAM_REFINE_REL`` times the
 computed trace (relative error of ||J||_F^2 possibly above 1e-8, i.e. J tiny against its factors) the
 engine recomputes those points from an explicit J, whose error is relative to ||J|| itself."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Every output of ``normalign analyze`` against the torch oracle (numerics/checks/definitions/outputs.py,
+# numerics/checks/robustness/local_radius.py). Values are compared at ``matmul_tol`` times their
+# absolute-value rounding scale; these two constants decide which points are left out, not how close.
+
+SCORE_KAPPA_MAX: float = 1e6
+"""A Jacobian with ``kappa = (||J_abs||_F / ||J||_F)^2`` above this (J tiny against the product of the
+absolute values of its factors, by cancellation) has scores that float64 determines only to
+``kappa * matmul_tol ~ 1e6 * 1e-13 = 1e-7``, i.e. not at the SCORE_TOL scale whatever the route; such
+points are counted and skipped. The random networks of the checks give kappa below 1e2 almost everywhere."""
+
+TIE_REL: float = 1e-6
+"""T2(a): two classes whose boundary distances agree to this relative amount make the nearest boundary
+point ambiguous (either projection is a nearest point), so the point comparison skips them. The radius
+itself is computed to ``kappa * matmul_tol <= 1e3 * 1e-13 = 1e-10`` relative here; 1e-6 is four decades
+above that and far below any real gap between two classes' distances."""

@@ -1,6 +1,7 @@
 module
 
 public import NormAlign.Basic
+public import NormAlign.Scores
 public import NormAlign.MinNorm
 public import NormAlign.Optimality
 public import NormAlign.Robustness
@@ -8,6 +9,10 @@ public import NormAlign.Centroid
 public import NormAlign.PowerDiagram
 public import NormAlign.Homogeneous
 public import NormAlign.Agop
+public import NormAlign.Dynamics
+public import NormAlign.GrokAlign
+public import NormAlign.Regimes
+public import NormAlign.Optimality2
 public import NormAlign.CrossCheck
 
 /-!

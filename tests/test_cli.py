@@ -124,6 +124,30 @@ def test_verify_exit_status_is_nonzero_when_a_check_fails(monkeypatch, capsys) -
     assert "FAILED" in capsys.readouterr().out
 
 
+def test_closed_pipe_ends_quietly(model_files, tmp_path: Path) -> None:
+    """`normalign analyze ... | head -1`: the reader goes away after one line; the command exits 141
+    (as a tool killed by SIGPIPE) with nothing on stderr, not a BrokenPipeError traceback."""
+    _, npz, _, _ = model_files
+    pts = tmp_path / "many.npy"
+    np.save(pts, np.random.default_rng(3).normal(size=(2000, 3)))  # ~1 MB of JSON, far above a pipe buffer
+    cmd = [sys.executable, "-m", "normalign.cli", "analyze", str(npz), str(pts), "--json", "--allow-undefined"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == b"["
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141, err
+    assert err == ""
+
+
+def test_verify_stdout_is_only_json(tmp_path: Path) -> None:
+    """The real command in a subprocess: standard output parses as JSON (progress goes to stderr)."""
+    out = subprocess.run([sys.executable, "-m", "normalign.cli", "verify", "--id", "D3", "--json", "--no-lean"],
+                         capture_output=True, text=True, timeout=600)
+    rep = json.loads(out.stdout)
+    assert out.returncode == rep["exit_code"] == 0 and rep["status"] == "ok"
+    assert "[1/" in out.stderr
+
+
 def test_console_script_runs() -> None:
     out = subprocess.run([sys.executable, "-m", "normalign.cli", "analyze", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "POINTS" in out.stdout.upper()
@@ -133,6 +157,9 @@ def test_console_script_runs() -> None:
 def test_experiment_and_plot_dispatch(model_files, tmp_path: Path, capsys) -> None:
     assert main(["experiment", "nope"]) == 2
     assert "unknown experiment" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # argparse's --help exits 0
+        main(["experiment", "feature-learning", "--help"])
+    assert exc.value.code == 0 and "--full" in capsys.readouterr().out
     out = tmp_path / "g"
     assert main(["experiment", "grokalign", "--task", "xor", "--smoke", "--no-progress", "--out", str(out)]) == 0
     assert json.loads((out / "xor.json").read_text())["task"] == "xor"

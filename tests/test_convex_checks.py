@@ -22,7 +22,7 @@ HOLDS = [
     ("T2", rc.check_t2a_robust_radius), ("T2", rc.check_t2b_sensitivity), ("T2", rc.check_t2c_kernel),
 ]
 PLANTED = [("T1", cc.planted_t1_unique_spectral), ("T1", cc.planted_t1_aligned_l1),
-           ("T2", rc.planted_t2_unique_spectral)]
+           ("T2", rc.planted_t2_unique_spectral), ("T2", rc.planted_t2c_rank_one_blind_to_perp)]
 
 
 def _params(rows):
@@ -98,3 +98,44 @@ def test_bad_input_raises() -> None:
         cp_.norm_value(np.ones((2, 2)), "max")
     with pytest.raises(ValueError):
         mn.optimal_logits("hinge", 2, 0, 1.0)
+
+
+@pytest.mark.theorem("T1")
+def test_solver_witness_helpers() -> None:
+    """A solver value its witness does not reproduce, or a witness far outside its budget, is
+    inconclusive (SolverInconclusive), never a pass; a witness just outside is scaled in."""
+    assert cc.agree(1.0, 1.0 + 0.1 * SOLVER_OBJ_TOL, 1.0, "t") == 1.0 + 0.1 * SOLVER_OBJ_TOL
+    with pytest.raises(cp_.SolverInconclusive):
+        cc.agree(1.0, 1.0 + 10 * SOLVER_OBJ_TOL, 1.0, "t")
+    W = np.ones((2, 2))
+    assert np.allclose(cc.feasible(W * (1 + 1e-9), 2.0, "fro"), W)
+    with pytest.raises(cp_.SolverInconclusive):
+        cc.feasible(2 * W, 2.0, "fro")
+    Ws = cc.pooled_feasible([W, W], 8.0 * (1 - 1e-9))
+    assert sum(float(np.sum(w * w)) for w in Ws) <= 8.0
+    with pytest.raises(cp_.SolverInconclusive):
+        cc.pooled_feasible([W, W], 4.0)
+
+
+@pytest.mark.theorem("T2")
+def test_t2c_exact_oracle() -> None:
+    """The exact oracle of T2(c) on hand-made cases: the aligned J (kernel = x-perp), a rank-one J that is
+    not aligned (kernel of dimension d - 1 but not x-perp), a rank-two J."""
+    rng = np.random.default_rng(3)
+    seen = set()
+    for kind in rc.T2C_KINDS * 3:
+        inst = rc.t2c_instance(rng, kind)
+        ex = rc.t2c_exact(inst)
+        d = inst.J.shape[1]
+        assert ex["Jx_is_v"] and ex["dim_ker"] == d - ex["rank"] <= d - 1
+        assert ex["kills_perp"] == ex["aligned"]
+        if kind == "aligned":
+            assert ex["aligned"] and ex["rank"] == 1 and ex["kernel_orthogonal_to_x"]
+            assert ex["frobenius_ratio"] == pytest.approx(1.0, abs=1e-15) and ex["misalignment"] == 0.0
+        if kind == "rank-one" and not ex["aligned"]:
+            assert ex["rank"] == 1 and ex["dim_ker"] == d - 1 and not ex["kernel_orthogonal_to_x"]
+            assert ex["pc1"] == pytest.approx(1.0, abs=1e-15) and ex["frobenius_ratio"] < 1
+        seen.add((kind, ex["rank"]))
+    assert {k for k, _ in seen} == set(rc.T2C_KINDS)
+    with pytest.raises(ValueError):
+        rc.t2c_instance(rng, "diagonal")

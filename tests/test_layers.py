@@ -4,7 +4,7 @@ Layers, bottom to top (a module may import from the layers listed for it, never 
 
 - ``engine``: ``normalign.numerics.tolerances`` and ``normalign.numerics.engine.*`` (numpy, scipy;
   torch only to read models)
-- ``kit``: the check vocabulary ``normalign.{checks,property,strategies,files,corpus}``
+- ``kit``: the check vocabulary ``normalign.{checks,conjecture,property,strategies,files,corpus}``
 - ``maths``: ``normalign.numerics.maths.*`` (theorem-specific mathematics)
 - ``checks``: ``normalign.numerics.checks.*`` and ``normalign.theory.*`` (the registry's checks)
 - ``experiments``: ``normalign.numerics.experiments.*``
@@ -21,7 +21,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDERS = {"normalign": "normalign", "numerics": "normalign.numerics", "theory": "normalign.theory"}
-KIT = {"normalign.checks", "normalign.property", "normalign.strategies", "normalign.files", "normalign.corpus"}
+KIT = {"normalign.checks", "normalign.conjecture", "normalign.property", "normalign.strategies", "normalign.files",
+       "normalign.corpus"}
 ALLOWED: dict[str, set[str]] = {
     "engine": {"engine"},
     "kit": {"engine", "kit"},

@@ -1,8 +1,11 @@
-"""The Lean link: extractor, audit, registry <-> Lean consistency, planted sorry/axiom/false statements,
-and the Python -> Lean rational cross-checks. Lean tests are skipped (one-line reason) without Lean."""
+"""Lean runs (skipped with a one-line reason without Lean): the audit of the real ``proofs_lean/``
+(cached), one combined hostile project showing what only the pinned checker file can catch, and the
+generated Python -> Lean cross-checks rejected when a value is wrong. The hostile edits that are
+rejected before Lean runs are in ``tests/test_lean_audit.py`` (pure Python, fast)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,212 +13,218 @@ import pytest
 
 from normalign import lean as L
 from normalign import lean_crosscheck as CC
+from normalign import lean_statements as LS
 from normalign.registry import THEOREMS
 
 LEAN = L.find_lean()
-needs_lean = pytest.mark.skipif(LEAN is None, reason="no Lean found (set NORMALIGN_LEAN or run .ci setup)")
-ALL_IDS = tuple(t.id for t in THEOREMS)
+needs_lean = pytest.mark.skipif(LEAN is None, reason="no Lean found (run `normalign lean-setup`)")
 LEAN_IDS = tuple(t.id for t in THEOREMS if t.lean)
 
 
 @pytest.fixture(scope="session")
 def audit() -> L.LeanAudit:
-    """One full Lean check of proofs_lean/ per session (reused from the cache when unchanged)."""
+    """One audit of proofs_lean/ per session (from the cache when nothing changed)."""
     if LEAN is None:
         pytest.skip("no Lean found")
     return L.lean_status(run=True)
 
 
-def _planted_project(tmp_path: Path, name: str, body: str) -> L.LeanAudit:
-    root = tmp_path / "planted"
-    (root / "Planted").mkdir(parents=True)
-    (root / "Planted" / f"{name}.lean").write_text(body)
-    return L.audit_project(root, LEAN, lean_path=(L.PROJECT / "build",), jobs=1)
+# ----------------------------------------------------------------------------- the real project
+
+@needs_lean
+@pytest.mark.lean
+@pytest.mark.theorem(*LEAN_IDS)
+def test_project_audit_accepts_and_checks_every_pin(audit: L.LeanAudit) -> None:
+    assert audit.checked and audit.violations == []
+    assert {p.decl for p in LS.all_pins()} <= set(audit.pins)
+    bad = {m: f.errors[:1] for m, f in audit.files.items() if not f.ok}
+    assert bad == {}, bad
+    assert {d.decl: r.reason for d in LS.DEF_PINS if (r := audit.defs[d.decl]).status != L.PROVED} == {}
+    columns = {t.id: L.lean_column(t.id, t.lean, audit, t.lean_not_formalised) for t in THEOREMS}
+    assert not any(L.lean_failed(s) for s in columns.values()), columns
+    for tid in ("L1", "P1", "R1"):
+        assert columns[tid] in (L.PROVED, L.PARTIAL), (tid, columns[tid])
+    assert L.lean_status(run=False).key == audit.key  # the cache serves `normalign verify --no-lean`
 
 
-# ----------------------------------------------------------------------------- pure Python
+# ----------------------------------------------------------------------------- a hostile project
 
-SRC = """module
-/-! module doc mentions theorem fake and axiom words -/
+HOSTILE = """module
+
 @[expose] public noncomputable section
-namespace A.B
 
-/-- [L1] first. -/
-public theorem one : True := trivial
+namespace NormAlign
 
-/-- [T1'(b)] primed with a part -/
-theorem two (x : Nat) : x = x := rfl
+def twice (n : Nat) : Nat := n + n
+def thrice (n : Nat) : Nat := n + n + n
+def secret (n : Nat) : Nat := n
 
--- theorem commented : False := sorry
-/-- [R1] a docstring on a variable must not tag the next theorem -/
-variable (n : Nat)
-theorem untagged : True := trivial
-/-- helper, no tag [P1] -/
-def helper : Nat := 3
+/-- [L1] honest -/
+theorem twice_eq (n : Nat) : twice n = 2 * n := by unfold twice; omega
 
-namespace C
-/-- [PD] nested -/
-@[simp] protected theorem three : True := trivial
-end C
-example : True := trivial
-end A.B
-theorem _root_.top : True := trivial
+/-- [L1] the statement replaced by `True` -/
+theorem true_thm : True := trivial
+
+/-- [L1] a `def ... : Prop` in place of the theorem -/
+def prop_def : Prop := ∀ n : Nat, n + 0 = n
+
+/-- [L1] a `def` whose value has the pinned type: the kind is wrong -/
+def proof_def : ∀ n : Nat, n + 0 = n := fun _ => rfl
+
+/-- [L1] an `unsafe def` in place of the theorem -/
+unsafe def unsafe_thm : ∀ n : Nat, n + 0 = n := fun _ => rfl
+
+/-- the tag exists only inside a string literal -/
+def tag_string : String := "/-- [L1] -/ theorem string_thm (n : Nat) : n + 0 = n := rfl"
+
+/-- [L1] about a definition whose pinned equation is wrong -/
+theorem thrice_eq (n : Nat) : thrice n = 3 * n := by unfold thrice; omega
+
+/-- [L1] about a definition without a pin -/
+theorem secret_eq (n : Nat) : secret n = n := rfl
+
+end NormAlign
 """
 
+HOSTILE_SORRY = """module
 
-@pytest.mark.theorem("L1", "T1'", "PD")
-def test_extract_decls_names_tags_lines() -> None:
-    ds = {d.name: d for d in L.extract_decls(SRC, "M")}
-    assert set(ds) == {"A.B.one", "A.B.two", "A.B.untagged", "A.B.helper", "A.B.C.three", "top"}
-    assert (ds["A.B.one"].tag, ds["A.B.one"].part, ds["A.B.one"].line) == ("L1", None, 7)
-    assert (ds["A.B.two"].tag, ds["A.B.two"].part) == ("T1'", "b")
-    assert ds["A.B.untagged"].tag is None
-    assert ds["A.B.helper"].tag is None  # the tag must START the docstring
-    assert ds["A.B.C.three"].tag == "PD"
-    assert ds["top"].tag is None
+public import NormAlign.H
+
+@[expose] public noncomputable section
+
+namespace NormAlign
+
+/-- [L1] a proof pinned, a sorry given -/
+theorem sorry_thm (n : Nat) : n * 1 = n := by sorry
+
+/-- [L1] a statement pinned as a statement -/
+theorem sorry_stmt (n : Nat) : 1 * n = n := by sorry
+
+end NormAlign
+"""
+
+HOSTILE_WRONG = """module
+
+public import NormAlign.H
+
+@[expose] public noncomputable section
+
+namespace NormAlign
+
+/-- [L1] a wrong number, decided by the kernel -/
+theorem wrong_number : twice 2 = 5 := by decide +kernel
+
+end NormAlign
+"""
+
+_STMT = "(n : Nat) : n + 0 = n"
+HOSTILE_PINS = (
+    LS.Pin("L1", "NormAlign.twice_eq", "(n : Nat) : twice n = 2 * n", "honest"),
+    LS.Pin("L1", "NormAlign.true_thm", _STMT, "statement True"),
+    LS.Pin("L1", "NormAlign.prop_def", _STMT, "def : Prop"),
+    LS.Pin("L1", "NormAlign.proof_def", _STMT, "def, not theorem"),
+    LS.Pin("L1", "NormAlign.unsafe_thm", _STMT, "unsafe def"),
+    LS.Pin("L1", "NormAlign.string_thm", _STMT, "tag in a string"),
+    LS.Pin("L1", "NormAlign.thrice_eq", "(n : Nat) : thrice n = 3 * n", "wrong def pin"),
+    LS.Pin("L1", "NormAlign.secret_eq", "(n : Nat) : secret n = n", "unpinned def"),
+    LS.Pin("L1", "NormAlign.sorry_thm", "(n : Nat) : n * 1 = n", "sorry in a proof"),
+    LS.Pin("L1", "NormAlign.sorry_stmt", "(n : Nat) : 1 * n = n", "sorry in a statement", proof=False),
+    LS.Pin("L1", "NormAlign.wrong_number", ": twice 2 = 5", "decide +kernel on a wrong number"),
+)
+HOSTILE_DEFS = (
+    LS.DefPin("NormAlign.twice", ("(n : Nat) : twice n = n + n",)),
+    LS.DefPin("NormAlign.thrice", ("(n : Nat) : thrice n = n + n",)),  # pinned wrong on purpose
+)
 
 
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> L.LeanAudit:
+    """The hostile project, audited with the allow-list switched off, so that what is left to the
+    pinned checker file shows (one Lean run of two small modules and the checker)."""
+    if LEAN is None:
+        pytest.skip("no Lean found")
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "NormAlign").mkdir()
+    (root / "NormAlign" / "H.lean").write_text(HOSTILE)
+    (root / "NormAlign" / "S.lean").write_text(HOSTILE_SORRY)
+    (root / "NormAlign" / "W.lean").write_text(HOSTILE_WRONG)
+    return L.audit_project(root, LEAN, pins=HOSTILE_PINS, def_pins=HOSTILE_DEFS, source_audit=False, jobs=2)
+
+
+def _st(a: L.LeanAudit, name: str) -> tuple[str, str]:
+    r = a.pins[f"NormAlign.{name}"]
+    return r.status, r.reason
+
+
+@needs_lean
+@pytest.mark.lean
 @pytest.mark.theorem("L1")
-def test_source_violations_ignore_comments() -> None:
-    assert L.source_violations(SRC) == []
-    bad = "module\naxiom cheat : False\ntheorem t : 1 = 1 := by native_decide\n@[implemented_by f] def g := 1\n"
-    words = [v.split(": ")[1] for v in L.source_violations(bad)]
-    assert words == ["axiom", "native_decide", "implemented_by"]
-    assert L.source_violations("/-- an axiom in prose -/\ntheorem t : True := trivial") == []
+def test_hostile_project_only_the_honest_theorem_is_proved(hostile: L.LeanAudit) -> None:
+    assert {m for m, f in hostile.files.items() if not f.ok} == {"NormAlign.W"}
+    assert _st(hostile, "twice_eq") == (L.PROVED, "")
+    assert hostile.defs["NormAlign.twice"].status == L.PROVED
+    proved = {n for n, r in hostile.pins.items() if r.status == L.PROVED}
+    assert proved == {"NormAlign.twice_eq"}
 
 
-@pytest.mark.theorem("L1", "P1")
-def test_import_order_and_messages() -> None:
-    order = L.import_order({"A": ["B", "C"], "B": ["C"], "C": []})
-    assert order == ["C", "B", "A"]
-    with pytest.raises(ValueError):
-        L.import_order({"A": ["B"], "B": ["A"]})
-    msgs = L.parse_messages('noise\n{"severity":"warning","kind":"hasSorry","pos":{"line":3}}\n')
-    assert msgs == [{"severity": "warning", "kind": "hasSorry", "pos": {"line": 3}}]
+@needs_lean
+@pytest.mark.lean
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("name, status, words", [
+    ("true_thm", L.FAILED, "does not check"),          # a tagged theorem whose statement is True
+    ("prop_def", L.FAILED, "does not check"),          # a `def ... : Prop`
+    ("proof_def", L.FAILED, "Lean prints `def"),       # right type, wrong kind (from #print)
+    ("unsafe_thm", L.FAILED, "unsafe"),                # an `unsafe def`
+    ("string_thm", L.MISSING, "nknown identifier"),    # a tag only inside a string literal
+    ("thrice_eq", L.FAILED, "pinned definitions do not check"),
+    ("secret_eq", L.FAILED, "without a pin: NormAlign.secret"),
+    ("sorry_thm", L.SORRY_IN_PROOF, "sorry in NormAlign.S"),
+    ("sorry_stmt", L.STATED, "sorry in NormAlign.S"),
+    ("wrong_number", L.FAILED, "NormAlign.W does not compile"),  # the kernel refuses 2 + 2 = 5
+])
+def test_hostile_declaration_is_not_proved(hostile: L.LeanAudit, name: str, status: str, words: str) -> None:
+    st, why = _st(hostile, name)
+    assert st == status and words in why, (st, why)
+    assert L.lean_failed(st) == (status != L.STATED)
 
 
-@pytest.mark.theorem("L1", "PD")
-def test_lean_column_rules() -> None:
-    d = L.LeanDecl("N.t", "theorem", "L1", None, "N", 1)
-    audit = L.LeanAudit(checked=True, decls={"N.t": L.DeclStatus(d, L.PROVED)})
-    assert L.lean_column("L1", ("N.t",), audit) == "proved"
-    assert L.lean_column("PD", ("N.t",), audit) == "missing"  # wrong tag
-    assert L.lean_column("L1", ("N.nope",), audit) == "missing"
-    assert L.lean_column("L1", (), audit) == "no Lean statement"
-    assert L.lean_column("L1", ("N.t",), L.LeanAudit(checked=False)) == "not checked (no Lean found)"
-    audit.decls["N.t"].status = L.STATED
-    assert L.lean_column("L1", ("N.t",), audit) == "stated (sorry)"
+@needs_lean
+@pytest.mark.lean
+@pytest.mark.theorem("L1")
+def test_hostile_project_is_rejected_by_the_allow_list_first(tmp_path: Path) -> None:
+    """With the allow-list on, the same project never reaches Lean: `unsafe` is refused."""
+    root = tmp_path / "h"
+    (root / "NormAlign").mkdir(parents=True)
+    (root / "NormAlign" / "H.lean").write_text(HOSTILE)
+    a = L.audit_project(root, LEAN, pins=HOSTILE_PINS[:1], def_pins=HOSTILE_DEFS)
+    assert a.files == {} and a.checker is None
+    assert _st(a, "twice_eq")[0] == L.REJECTED and "unsafe" in _st(a, "twice_eq")[1]
 
 
-@pytest.mark.theorem(*LEAN_IDS)
-def test_registry_lean_names_exist_with_their_tag() -> None:
-    decls = {d.name: d for m, p in L.project_modules(L.PROJECT).items()
-             for d in L.extract_decls(p.read_text(), m)}
-    named = set()
-    for t in THEOREMS:
-        for n in t.lean:
-            assert n in decls, f"{t.id}: Lean declaration {n} not found"
-            assert decls[n].tag == t.id, f"{t.id}: {n} is tagged {decls[n].tag}"
-            named.add(n)
-    tagged = {n for n, d in decls.items() if d.tag}
-    assert tagged - named == set(), f"tagged but not in the registry: {sorted(tagged - named)}"
-    assert {d.tag for d in decls.values() if d.tag} <= set(ALL_IDS)
-    assert {"L1", "T1", "P1", "PD", "R1"} <= set(LEAN_IDS)
+# ----------------------------------------------------------------------------- cross-checks
 
-
+@needs_lean
+@pytest.mark.lean
+@pytest.mark.slow
 @pytest.mark.theorem("L1", "P1", "PD", "R1")
-def test_crosscheck_file_is_generated_and_python_values() -> None:
-    assert CC.CROSSCHECK_FILE.read_text() == CC.render()
-    M, v = CC.min_norm([1, 2], [1, 1])  # z yᵀ/2 and 5/2 by hand
-    assert M == [[CC.F(1, 2), CC.F(1, 2)], [1, 1]] and v == CC.F(5, 2)
-    s, r = CC.site_radius([[1, 0], [0, 1]], [1, -1], [True, False])
-    assert s == [1, 0] and r == 1 + 2
-
-
-# ----------------------------------------------------------------------------- with Lean
-
-@needs_lean
-@pytest.mark.lean
-@pytest.mark.theorem(*LEAN_IDS)
-def test_project_checks_and_registry_status(audit: L.LeanAudit) -> None:
-    assert audit.checked and audit.violations == []
-    bad = {m: f.errors for m, f in audit.files.items() if not f.ok}
-    assert bad == {}
-    for tid in ("L1", "T1", "P1", "PD", "R1"):
-        t = next(t for t in THEOREMS if t.id == tid)
-        assert L.lean_column(tid, t.lean, audit) == "proved", tid
-    for t in THEOREMS:
-        if t.lean:
-            assert L.lean_column(t.id, t.lean, audit) in ("proved", "stated (sorry)")
-    assert L.lean_status(run=False).key == audit.key  # the cache serves `normalign verify`
-
-
-@needs_lean
-@pytest.mark.lean
-@pytest.mark.theorem("L1")
-def test_planted_sorry_is_stated_and_spreads_to_importers(tmp_path: Path, audit) -> None:
-    root = tmp_path / "p"
-    (root / "Planted").mkdir(parents=True)
-    (root / "Planted" / "A.lean").write_text(
-        "module\npublic import NormAlign.Basic\npublic section\n"
-        "/-- [L1] planted -/\ntheorem planted_a : (1 : Nat) = 2 := by sorry\n"
-        "/-- [L1] fine -/\ntheorem fine_a : (1 : Nat) = 1 := rfl\n")
-    (root / "Planted" / "B.lean").write_text(
-        "module\npublic import Planted.A\npublic section\n/-- [L1] b -/\ntheorem uses_a : True := trivial\n")
-    a = L.audit_project(root, LEAN, lean_path=(L.PROJECT / "build",), jobs=1)
-    assert a.decls["planted_a"].status == L.STATED and a.decls["planted_a"].reason == "uses sorry"
-    assert a.decls["fine_a"].status == L.STATED  # same file
-    assert a.decls["uses_a"].status == L.STATED  # imports a sorried file
-    assert L.lean_column("L1", ("uses_a",), a) == "stated (sorry)"
-
-
-@needs_lean
-@pytest.mark.lean
-@pytest.mark.theorem("L1")
-def test_planted_axiom_is_rejected(tmp_path: Path, audit) -> None:
-    a = _planted_project(tmp_path, "Ax", "module\npublic section\naxiom cheat : (1 : Nat) = 2\n"
-                         "/-- [L1] via axiom -/\ntheorem bad : (1 : Nat) = 2 := cheat\n")
-    assert a.files["Planted.Ax"].ok  # Lean accepts it; only the audit catches the axiom
-    assert a.decls["bad"].status == L.REJECTED and "axiom" in a.decls["bad"].reason
-
-
-@needs_lean
-@pytest.mark.lean
-@pytest.mark.theorem("PD")
-def test_planted_wrong_radius_sign_fails(tmp_path: Path, audit) -> None:
-    body = ("module\npublic import NormAlign.PowerDiagram\n@[expose] public noncomputable section\n"
-            "open NormAlign\n/-- [PD] planted: wrong sign, radius ‖Wᵀq‖² - 2 bᵀq -/\n"
-            "theorem wrong : norm2 (fun j => (ofList [0] 1 : Fin 1 → Rat) j - site (ofLists [[1]] 1 1) "
-            "(active (ofLists [[1]] 1 1) (ofList [1] 1) (ofList [0] 1)) j) - (norm2 (site "
-            "(ofLists [[1]] 1 1 : Fin 1 → Fin 1 → Rat) (active (ofLists [[1]] 1 1) (ofList [1] 1) "
-            "(ofList [0] 1))) - 2 * score (active (ofLists [[1]] 1 1 : Fin 1 → Fin 1 → Rat) "
-            "(ofList [1] 1) (ofList [0] 1)) (ofList [1] 1)) ≤ 0 := by decide +kernel\n")
-    a = _planted_project(tmp_path, "Wrong", body)
-    f = a.files["Planted.Wrong"]
-    assert f.returncode != 0 and f.errors
-    assert a.decls["wrong"].status == L.FAILED
-
-
-@needs_lean
-@pytest.mark.lean
-@pytest.mark.theorem("L1", "P1", "PD", "R1")
-def test_wrong_crosscheck_instance_rejected(tmp_path: Path, audit) -> None:
+def test_wrong_crosscheck_instance_rejected(tmp_path: Path) -> None:
+    """The generated cross-check file with one value off by 1 fails (builds CrossCheck's imports:
+    minutes, hence slow; `decide +kernel` refusing a wrong number is in the default suite above)."""
     root = tmp_path / "cc"
-    (root / "Wrong").mkdir(parents=True)
-    (root / "Wrong" / "CrossCheck.lean").write_text(CC.render(wrong=True))
-    a = L.audit_project(root, LEAN, lean_path=(L.PROJECT / "build",), jobs=1)
-    f = a.files["Wrong.CrossCheck"]
-    assert f.returncode != 0
-    assert any("decide" in e for e in f.errors)
-    assert a.decls["NormAlign.CrossCheck.l1_instances"].status == L.FAILED
-    shutil.rmtree(root)
+    (root / "NormAlign").mkdir(parents=True)
+    _, parsed, _ = L.read_project(L.PROJECT)
+    for m in L._closure("NormAlign.CrossCheck", L.project_imports(parsed)):
+        shutil.copy(L.project_modules(L.PROJECT)[m], root / Path(*m.split(".")).with_suffix(".lean"))
+    (root / "NormAlign" / "CrossCheck.lean").write_text(CC.render(wrong=True))
+    a = L.audit_project(root, LEAN, pins=LS.crosscheck_pins(), def_pins=())
+    f = a.files["NormAlign.CrossCheck"]
+    assert f.returncode != 0 and any("decide" in e for e in f.errors)
+    assert a.pins["NormAlign.CrossCheck.l1_instances"].status == L.FAILED
 
 
 @pytest.mark.theorem("L1")
 def test_lean_is_found_when_required() -> None:
     """CI sets NORMALIGN_REQUIRE_LEAN=1 after installing Lean: a missing Lean must fail, not skip."""
-    import os
-
     if os.environ.get("NORMALIGN_REQUIRE_LEAN") != "1":
         pytest.skip("NORMALIGN_REQUIRE_LEAN is not set: Lean is optional here")
     assert LEAN is not None, "NORMALIGN_REQUIRE_LEAN=1 but no Lean executable was found"

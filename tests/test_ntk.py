@@ -71,3 +71,23 @@ def test_relative_change_and_errors() -> None:
         relative_change(torch.zeros(2, 2), K[:2, :2])
     with pytest.raises(ValueError):
         param_jacobian(nn.Linear(2, 1), torch.full((2, 2), float("nan")))
+
+
+@pytest.mark.theorem("D4")
+def test_two_layer_closed_form_and_frozen_kernel_check() -> None:
+    """The closed-form NTK of w2^T relu(W1 x) equals torch.func's over the last layer and over all
+    parameters; the D4 frozen-kernel check (product trainer + product NTK vs closed form) passes."""
+    from normalign.checks import Budget, Outcome
+    from normalign.numerics.checks.dynamics import regimes as R
+    from normalign.numerics.maths.dynamics import antisymmetric_two_layer, sparse_data
+
+    X, _ = sparse_data(5, 7, 0)
+    model = antisymmetric_two_layer(7, 3, 1.0, 0)
+    with torch.no_grad():
+        model[2].weight.add_(0.2 * torch.randn_like(model[2].weight))
+    W1, w2 = model[0].weight.detach().numpy(), model[2].weight.detach().numpy()[0]
+    K_last, K_all = R.two_layer_ntk_closed_form(W1, w2, X.numpy())
+    tol = matmul_tol(2, 64)
+    assert torch.allclose(empirical_ntk(model, X, params=["2.weight"]), torch.as_tensor(K_last), rtol=0, atol=tol)
+    assert torch.allclose(empirical_ntk(model, X), torch.as_tensor(K_all), rtol=0, atol=tol)
+    assert R.check_d4_last_layer_frozen_kernel(Budget()).outcome == Outcome.VERIFIED

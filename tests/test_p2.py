@@ -64,3 +64,13 @@ def test_p2_corpus_replays() -> None:
         net = net_from_case(c["case"])
         X = np.asarray(c["case"]["X"], dtype=float)
         assert hm.relu_euler_residuals(net, X).max() > matmul_tol(len(net.layers), max(net.widths)), c["path"]
+
+
+@pytest.mark.theorem("P2")
+def test_trained_fit_is_a_sanity_check() -> None:
+    """The trained-fit relation is an identity of every bias-free net: registered as a sanity check, so it
+    never counts towards P2's "verified"."""
+    from normalign.registry import get
+
+    spec = next(c for c in get("P2").checks if c.target.endswith(":check_p2_trained_fit"))
+    assert spec.sanity and not spec.counts

@@ -100,3 +100,139 @@ def test_region_errors() -> None:
         slice_network(net, np.zeros(3), np.ones(3), 2 * np.ones(3))
     with pytest.raises(ValueError):
         region_polytope(net, np.array([np.nan, 0, 0]))
+
+
+# ------------------------------------------------------------------------------------------------------
+# Completeness of the enumeration (issue 13, silent wrong answer (a)): every region, however small, in any
+# box. Oracle: every activation pattern of the network (2^K), each pattern's polytope built here from the
+# pattern alone (not by the engine), a Chebyshev LP with its status checked, and the forward pass at the
+# centre confirming the pattern. Independent of normalign.numerics.engine.regions.
+
+
+def _brute_force_patterns(net: CPANetwork, lo: np.ndarray, hi: np.ndarray) -> dict[bytes, float]:
+    """{pattern key: inradius} of every pattern whose polytope in the box has an interior point."""
+    import itertools
+
+    from scipy.optimize import linprog
+
+    d = lo.size
+    acts = [i for i, l in enumerate(net.layers) if l.activation != "identity"]
+    out: dict[bytes, float] = {}
+
+    def centre(A: np.ndarray, b: np.ndarray):
+        nrm = np.linalg.norm(A, axis=1)
+        if np.any((nrm == 0) & (b < 0)):
+            return None
+        A, b, nrm = A[nrm > 0], b[nrm > 0], nrm[nrm > 0]
+        r = linprog(np.r_[np.zeros(d), -1.0], A_ub=np.column_stack([A, nrm]), b_ub=b,
+                    bounds=[(None, None)] * d + [(0, None)], method="highs")
+        assert r.status in (0, 2), r.message  # optimal or infeasible: anything else is not an answer
+        return None if r.status == 2 else (r.x[:d], r.x[d])
+
+    def walk(i: int, E: np.ndarray, e: np.ndarray, A: np.ndarray, b: np.ndarray, bits: list) -> None:
+        layer = net.layers[i]
+        Ez, ez = layer.weight @ E, layer.weight @ e + layer.bias
+        if i == acts[-1] + 1 or layer.activation == "identity":
+            if i <= acts[-1]:
+                walk(i + 1, Ez, ez, A, b, bits)
+            return
+        low = 0.0 if layer.activation == "relu" else layer.negative_slope
+        for q in itertools.product([False, True], repeat=Ez.shape[0]):
+            q = np.array(q)
+            sg = np.where(q, -1.0, 1.0)  # active: -z <= 0, inactive: z <= 0
+            A2, b2 = np.vstack([A, sg[:, None] * Ez]), np.concatenate([b, -sg * ez])
+            c = centre(A2, b2)
+            if c is None:
+                continue  # every refinement of an empty prefix is empty
+            s = np.where(q, 1.0, low)
+            if i < acts[-1]:
+                walk(i + 1, s[:, None] * Ez, s * ez, A2, b2, bits + [q])
+            elif c[1] > 0:
+                mine = np.concatenate(bits + [q])
+                z = net.preactivations(c[0][None])
+                seen = np.concatenate([z[j][0] > 0 for j in acts])
+                if np.array_equal(seen, mine):  # an interior point really has this pattern
+                    out[np.packbits(mine).tobytes() + bytes([mine.size % 8])] = float(c[1])
+
+    walk(0, np.eye(d), np.zeros(d), np.vstack([np.eye(d), -np.eye(d)]), np.concatenate([hi, -lo]), [])
+    return out
+
+
+def _random_net(seed: int, widths: tuple[int, ...], bias_scale: float = 1.0, act: str = "relu") -> CPANetwork:
+    rng = np.random.default_rng(seed)
+    Ws = [rng.normal(size=(o, i)) for i, o in zip(widths, widths[1:])]
+    bs = [rng.normal(size=o) * bias_scale for o in widths[1:]]
+    return CPANetwork.from_arrays(Ws, bs, [act] * (len(widths) - 2) + ["identity"], negative_slope=0.1)
+
+
+def _assert_same_regions(net: CPANetwork, part, ref: dict[bytes, float]) -> None:
+    got = {r.poly.key for r in part.regions}
+    missed = sorted(ref[k] for k in set(ref) - got)
+    assert not missed, f"{len(missed)} regions missed (inradii {missed[:5]}), {len(got)} found of {len(ref)}"
+    assert got == set(ref), f"{len(got - set(ref))} patterns reported that brute force rejects"
+    for r in part.regions:  # the forward pass at each reported centre has the reported pattern
+        assert pattern_keys(net, r.centre[None])[0] == r.poly.key
+
+
+@pytest.mark.theorem("PD")
+@pytest.mark.parametrize("half_width", [1e4, 1e5])
+@pytest.mark.parametrize("seed", [0, 3])
+def test_tiny_regions_in_huge_box(seed: int, half_width: float) -> None:
+    """The review's scenario: hyperplanes near the origin (biases ~1e-2) cut regions of inradius 1e-5..1e-3
+    there; a box of half-width 1e4 or 1e5 must not lose them (the old probe step lost 10 to 26 of ~50
+    while its area defect stayed ~1e-14: a region of area 1e-8 is invisible in a box of area 4e10)."""
+    net = _random_net(seed, (2, 5, 4, 2), bias_scale=1e-2)
+    lo, hi = -half_width * np.ones(2), half_width * np.ones(2)
+    ref = _brute_force_patterns(net, lo, hi)
+    assert min(ref.values()) < 1e-4  # the scenario really has tiny regions
+    part = enumerate_partition(net, lo, hi)
+    _assert_same_regions(net, part, ref)
+    assert part.complete, part.inconclusive
+
+
+@pytest.mark.theorem("PD")
+@pytest.mark.parametrize("seed,widths,act", [(0, (2, 6, 2), "relu"), (1, (2, 4, 4, 1), "relu"),
+                                             (2, (2, 3, 3, 3, 2), "relu"), (3, (2, 4, 4, 3), "leaky_relu"),
+                                             (4, (2, 7, 3), "leaky_relu")])
+def test_enumeration_equals_brute_force(seed: int, widths: tuple[int, ...], act: str) -> None:
+    """Every region of small random networks in the box [-3, 3]^2, against all 2^K activation patterns."""
+    net = _random_net(seed, widths, act=act)
+    lo, hi = -3.0 * np.ones(2), 3.0 * np.ones(2)
+    part = enumerate_partition(net, lo, hi)
+    _assert_same_regions(net, part, _brute_force_patterns(net, lo, hi))
+    assert part.complete, part.inconclusive
+
+
+@pytest.mark.theorem("PD")
+def test_bias_free_concurrent_hyperplanes() -> None:
+    """Bias-free: every layer-1 line passes through the origin (degenerate vertex), and deeper units share
+    layer-1 lines exactly (z2 = w relu(z1) where one unit is active). Complete and equal to brute force."""
+    rng = np.random.default_rng(7)
+    net = CPANetwork.from_arrays([rng.normal(size=(6, 2)), rng.normal(size=(4, 6)), rng.normal(size=(2, 4))])
+    lo, hi = -2.0 * np.ones(2), 2.0 * np.ones(2)
+    part = enumerate_partition(net, lo, hi)
+    _assert_same_regions(net, part, _brute_force_patterns(net, lo, hi))
+    assert part.complete, part.inconclusive
+
+
+@pytest.mark.theorem("PD")
+def test_enumeration_says_inconclusive_when_the_solver_fails(monkeypatch) -> None:
+    """A solver status other than optimal/infeasible must make the partition incomplete, never drop a
+    region silently."""
+    from normalign.numerics.engine import regions
+
+    real = regions._solve_lp
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        res = real(*args, **kwargs)
+        if calls["n"] >= 3:  # from the third LP on, every answer (and every retry) fails
+            res.status, res.message = 4, "planted numerical difficulty"
+        return res
+
+    monkeypatch.setattr(regions, "_solve_lp", flaky)
+    net = _random_net(1, (2, 4, 4, 1))
+    part = enumerate_partition(net, -3.0 * np.ones(2), 3.0 * np.ones(2))
+    assert not part.complete and part.inconclusive
+    assert "planted numerical difficulty" in part.inconclusive[0]

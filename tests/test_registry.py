@@ -49,6 +49,30 @@ def test_check_targets_resolve() -> None:
             assert c.kind in ("symbolic", "numeric", "property"), c
             if c.expect == "fails":
                 assert c.planted or c.hypothesis_dropped, f"{c.target}: a 'fails' check must be planted or drop a hypothesis"
+            assert not (c.sanity and c.expect == "fails"), f"{c.target}: a sanity check expects the claim to hold"
+
+
+def test_measured_claims_are_complete_and_reproducible() -> None:
+    """Each measured claim names an outcome from the vocabulary, a `normalign` command that exists, an
+    ISO date, and a commit of this repository (when the history is available)."""
+    import subprocess
+
+    from normalign.cli import EXPERIMENTS
+    from normalign.registry import MEASURED_OUTCOMES
+
+    claims = [(t.id, m) for t in THEOREMS for m in t.measured]
+    assert {tid for tid, _ in claims} >= {"G1", "R1", "P4"}
+    repo = Path(__file__).resolve().parents[1]
+    has_git = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True).returncode == 0
+    for tid, m in claims:
+        assert m.outcome in MEASURED_OUTCOMES and m.claim and m.numbers, (tid, m.name)
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.measured_on), (tid, m.measured_on)
+        words = m.command.split()
+        assert words[:2] == ["normalign", "experiment"] and words[2] in EXPERIMENTS, (tid, m.command)
+        assert re.fullmatch(r"[0-9a-f]{7,40}", m.commit), (tid, m.commit)
+        if has_git:
+            found = subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"{m.commit}^{{commit}}"])
+            assert found.returncode == 0, f"{tid} {m.name}: commit {m.commit} not in this repository"
 
 
 def test_marker_scanner_reads_literals_only() -> None:
@@ -116,18 +140,20 @@ def test_atomic_writes_leave_no_temporary_and_readable_mode(tmp_path) -> None:
 
 
 def test_property_search_verifies_refutes_and_shrinks() -> None:
-    """The one counterexample search: a true property is verified, a false one refuted with the
-    minimal (shrunk) example, and a NaN residual counts as a violation."""
+    """The one counterexample search (a conjecture's check): a true property is verified, a false one
+    refuted with the minimal (shrunk) example, and a NaN residual counts as a violation."""
     from hypothesis import strategies as st
 
     from normalign.checks import Outcome
-    from normalign.property import search
+    from normalign.conjecture import Conjecture
 
-    ok = search(st.integers(0, 100), lambda k: 0.0, 0.5, Budget(), "always zero",
-                to_case=lambda k: {"k": k})
+    def conj(strategy, residual):
+        return Conjecture(id="T1", name="t", strategy=strategy, residual=residual, tol=0.5,
+                          to_case=lambda k: {"k": k}, from_case=lambda c: c["k"])
+
+    ok = conj(st.integers(0, 100), lambda k: 0.0).check(Budget())
     assert ok.outcome == Outcome.VERIFIED and ok.instances > 0
-    bad = search(st.integers(0, 1000), lambda k: float(k >= 17), 0.5, Budget(), "k < 17",
-                 to_case=lambda k: {"k": k})
+    bad = conj(st.integers(0, 1000), lambda k: float(k >= 17)).check(Budget())
     assert bad.outcome == Outcome.REFUTED and bad.counterexamples[0]["k"] == 17
-    nan = search(st.integers(0, 10), lambda k: float("nan"), 0.5, Budget(), "nan", to_case=lambda k: {"k": k})
+    nan = conj(st.integers(0, 10), lambda k: float("nan")).check(Budget())
     assert nan.outcome == Outcome.REFUTED

@@ -18,7 +18,7 @@ HOLDS = [
     ("T2", R.check_t2a_symbolic), ("T2", R.check_t2b_symbolic), ("T2", R.check_t2c_symbolic),
 ]
 PLANTED = [
-    ("L1", L.planted_l1_value_without_bias_term), ("T1", O.planted_t1c_wrong_constant),
+    ("L1", L.planted_l1_value_without_bias_term), ("T1", O.planted_t1c_wrong_constant), ("T1", O.planted_t1c_one_hot),
     ("T1'", O.planted_t1p_bound_without_x), ("T2", R.planted_t2a_equality_any_j),
 ]
 
@@ -63,3 +63,36 @@ def test_prove_zero_outcomes() -> None:
     assert prove_zero({"z": sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1}, {}, "t").outcome == Outcome.VERIFIED
     assert prove_zero({"f": x**2 - x}, {x: 3}, "t").outcome == Outcome.REFUTED
     assert prove_zero({"f": x**2 - x}, {x: 1}, "t").outcome == Outcome.INCONCLUSIVE
+
+
+@pytest.mark.theorem("T1")
+def test_t1c_optimum_is_derived() -> None:
+    """The KKT root with lam > 0 is the stated optimum; the other root (z_y < 0) has lam < 0; the projected
+    multiplier leaves a non-zero KKT residual at a point that is not a KKT point."""
+    (dy, dk), (oy, ok), lam = O.derived_t1c_logits()
+    zy, zk = O.t1c_logits()
+    assert sp.simplify(dy - zy) == 0 and sp.simplify(dk - zk) == 0
+    assert sp.simplify(oy + zy) == 0 and lam.is_positive
+    zy1, zk1 = sp.Integer(1), sp.Integer(0)  # z = e_y, R = 1: not a KKT point
+    gy, gk, _ = O.ce_gradient(sp.exp(zy1), sp.exp(zk1))
+    lam1 = O.projected_multiplier(zy1, zk1, sp.exp(zy1), sp.exp(zk1))
+    assert abs(float((gk + 2 * lam1 * zk1).subs(O.M, 2))) > 0.1
+
+
+@pytest.mark.theorem("L1")
+def test_l1_lagrange_system_has_one_solution() -> None:
+    x, z, a, W, sols = L.l1_lagrange_solution(1, 2, bias=False)
+    assert len(sols) == 1
+    assert sp.simplify(W.subs(sols[0]) - z * a.T / a.dot(a)) == sp.zeros(1, 2)
+
+
+@pytest.mark.theorem("L1")
+def test_fast_zero_route_is_exact() -> None:
+    """symcheck's first route (numerator of together() expands to 0) decides rational identities and
+    never calls a non-zero expression zero."""
+    from normalign.theory.symcheck import _simplified
+
+    x, y = sp.symbols("x y", positive=True)
+    assert _simplified(1 / (x + y) - 1 / (x + y)) == 0
+    assert _simplified(x / (x + y) + y / (x + y) - 1) == 0
+    assert _simplified(x / (x + y) - 1) != 0

@@ -130,7 +130,7 @@ def test_a_verified_kind_makes_the_id_verified_despite_a_slow_kind(registry, cap
 
 
 # ----------------------------------------------------------------------------- Lean
-@pytest.mark.parametrize("status", [lean.FAILED, lean.REJECTED, lean.MISSING])
+@pytest.mark.parametrize("status", [lean.FAILED, lean.SORRY_IN_PROOF, lean.REJECTED, lean.MISSING])
 def test_failing_lean_status_exits_1(registry, monkeypatch, capsys, status: str) -> None:
     assert lean.lean_failed(status)
     registry(_theorem(_spec("holds")))
@@ -143,7 +143,8 @@ def test_failing_lean_status_exits_1(registry, monkeypatch, capsys, status: str)
     assert f"FAILED: X1 Lean: {status}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("status", [lean.PROVED, lean.NO_STATEMENT, lean.NOT_CHECKED])
+@pytest.mark.parametrize("status", [lean.PROVED, lean.PARTIAL, lean.STATED, lean.NO_STATEMENT, lean.NOT_CHECKED,
+                                    lean.STALE])
 def test_passing_lean_status_exits_0(registry, monkeypatch, capsys, status: str) -> None:
     assert not lean.lean_failed(status)
     registry(_theorem(_spec("holds")))

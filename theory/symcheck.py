@@ -22,6 +22,11 @@ this; every refuted residual here is of order 1e-2 or larger)."""
 
 
 def _simplified(expr: sp.Expr) -> sp.Expr:
+    """0 when ``expr`` is identically zero (as far as sympy can tell), else a simplified form. First the
+    cheap exact route: the numerator of ``together(expr)`` expands to 0 (polynomial arithmetic, no
+    heuristics; decides rational identities, also with radicals treated as symbols). Then simplify."""
+    if sp.expand(sp.together(expr).as_numer_denom()[0]) == 0:
+        return sp.Integer(0)
     r = sp.simplify(sp.expand(expr))
     if r != 0:
         r = sp.simplify(sp.powsimp(sp.expand_power_base(r, force=True), force=True))

@@ -1,32 +1,48 @@
-"""Exact robustness radii of small CPA networks, with re-verified witnesses (T2 on real networks).
+"""Exact robustness radii of small CPA networks: a verified strict flip above, a certified bound below
+(T2 on real networks).
 
 Class of ``x``: ``y = argmax f(x)`` (for ``c = 1``: the sign of the logit). The *exact radius* in a norm is
-``r*(x) = inf { ||x' - x|| : class(x') != y }``. Three routes, every answer re-checked in numpy:
+``r*(x) = inf { ||x' - x|| : class(x') != y }``, the distance to the closed tie set ``{gap >= 0}`` with
+``gap = max_{k != y} f_k - f_y``. Every answer is a bracket ``lower <= r* <= radius``:
 
-- **In the region (L2, a QP):** on x's region ``P = {A x' <= b}`` the network is ``J x' + b_x``; for each
-  ``k != y``: ``min ||x' - x||^2 s.t. A x' <= b, (J_k - J_y) x' + (b_k - b_y) >= 0`` (cvxpy, Clarabel).
-  When T2(a)'s nearest local boundary point lies in the region this equals ``rho(x)^2``.
+- ``radius`` is the norm of a *witness*, a point whose plain float64 forward pass changes the class
+  strictly (``gap > 0``): found just beyond an exact tie point (along the ray from ``x`` through it,
+  ``t = 1 + 2^-k``), else by a problem with the flip margin ``MILP_FLIP_MARGIN``.
+- ``lower`` is certified: no strict flip lies closer. Inside one region (polytope ``A x' <= b``, where the
+  network is affine and the tie to class ``k`` is the half-space ``g x' + g0 >= 0``) it is a dual
+  certificate recomputed in numpy: for any multipliers ``lam >= 0`` of the rows ``A' = [A; -g]``,
+  ``b' = [b; g0]``, every feasible ``x'`` has ``lam^T (A' x - b') <= ||A'^T lam||_q ||x - x'||_p`` (``q`` the
+  dual norm), so ``||x - x'||_p >= (lam^T (A' x - b') - lam^T err) / ||A'^T lam||_q``, with ``err`` the
+  rows' rounding bounds (:meth:`Polytope.resolution`); the solver's multipliers make it tight, and any
+  ``lam`` makes it valid. Globally it is the minimum over every region of the domain box (the complete
+  walk of ``normalign.numerics.engine.regions``), or the MILP's dual bound minus ``MILP_BOUND_SLACK``.
+  A flip margin never enters ``lower`` (the old ``lower`` was the margin problem's optimum, which lies
+  beyond strict flips).
+
+Routes, every answer re-checked in numpy:
+
+- **In the region (L2, a QP):** ``min ||x' - x||^2 s.t. A x' <= b, (J_k - J_y) x' + (b_k - b_y) >= 0``
+  (cvxpy, Clarabel, polished on its active set). When T2(a)'s nearest local boundary point lies in the
+  region this equals ``rho(x)^2``.
 - **Globally, L-infinity and L1 (MILP):** ``scipy.optimize.milp`` (HiGHS) with the standard big-M
   encoding of each unstable unit (pre-activation bounds ``[l, u]`` by interval arithmetic on the domain
   box ``||x' - x||_inf <= R``); stable units are fixed. For leaky slope ``a``:
   ``h >= z, h >= a z, h <= z - (1-a) l (1 - delta), h <= a z + (1-a) u delta``. Class change to ``k`` is
-  ``z_k - z_y >= margin`` (``MILP_FLIP_MARGIN`` relative to the logit scale).
-- **Globally, L2 (region search):** best-first search over linear regions ordered by the distance from
-  ``x`` to the facet through which a region is entered (each region's facets found by Chebyshev balls
-  inside the facet; the neighbour identified by a probe just across the facet's centre); in each region
-  the in-region QP; stop when the next region is farther than the best radius found.
+  ``z_k - z_y >= 0`` (the tie set itself).
+- **Globally, L2 (region search) and any norm by enumeration (brute force):** every region of the domain
+  box by the complete walk (layer by layer, through certified facets); the search prunes a region
+  whose certified distance from ``x`` is at least the best tie distance found so far. Cells too thin to
+  certify are bounded by their distance from ``x``.
 
-Every witness is re-verified by a forward pass: ``max_{k != y} f_k(x_w) - f_y(x_w) > 0`` (a strict class
-change). A MILP witness that fails (big-M rounding) is polished by an LP on the witness's own region
-and re-verified. Outcomes: ``verified`` (solver optimal, witness re-verified; or the MILP proved no class
-change in the domain box: radius > R), ``inconclusive`` (any other solver status, a failed
-re-verification, a search budget exhausted) with the reason. A caller comparing two routes declares a
-claim *refuted* only on verified answers.
+Outcomes: ``verified`` (every solver status optimal, the witness a strict flip, and the bracket
+``radius - lower <= EXACT_RADIUS_TOL radius``; or no class change in the domain box, then
+``radius = inf`` and ``lower = R``), else ``inconclusive`` with the reason. A caller comparing two
+routes declares a claim *refuted* only on verified answers.
 """
 
 from __future__ import annotations
 
-import heapq
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,24 +50,35 @@ import numpy as np
 from normalign.numerics.engine.geometry import region_maps
 from normalign.numerics.engine.network import CPANetwork, check_points
 from normalign.numerics.engine.regions import (
+    Cell,
     Polytope,
-    enumerate_partition,
-    pattern_keys,
+    affine_map,
+    point_pattern,
     region_polytope,
+    walk_regions,
 )
-from normalign.numerics.tolerances import MILP_FLIP_MARGIN, SOLVER_FEAS_TOL, matmul_tol
+from normalign.numerics.engine.stdio import c_stdout_to_stderr
+from normalign.numerics.tolerances import (
+    EXACT_RADIUS_TOL,
+    MILP_BOUND_SLACK,
+    MILP_FLIP_MARGIN,
+    SOLVER_FEAS_TOL,
+    region_row_tol,
+    rel_tol,
+)
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 Norm = Literal["l2", "linf", "l1"]
+_DUAL = {"l2": 2, "linf": 1, "l1": np.inf}  # dual norm of each norm
 
 
 @dataclass
 class ExactRadius:
     """An exact radius and how it was certified.
 
-    ``radius`` is the norm of the verified witness (``inf`` when the solver proved there is no class
-    change within the domain radius ``R``, then ``lower = R``); ``lower`` is a certified lower bound
-    (the MILP dual bound, or the search's stopping distance); ``outcome`` is ``verified`` or
+    ``radius`` is the norm of the witness, a verified strict class change (``inf`` when there is no class
+    change within the domain radius ``R``; then ``lower = R``); ``lower`` is a certified lower bound:
+    no strict class change lies closer (module docstring); ``outcome`` is ``verified`` or
     ``inconclusive`` (``reason`` says why)."""
 
     norm: str
@@ -96,7 +123,7 @@ def _targets(net: CPANetwork, y: int) -> list[int]:
 
 def _flip_row(net: CPANetwork, Wout: np.ndarray, bout: np.ndarray, y: int, k: int) -> tuple[np.ndarray, float]:
     """``(g, g0)`` with the class change to ``k`` written ``g^T h + g0 >= 0`` for the last affine map
-    ``h -> Wout h + bout``."""
+    ``h -> Wout h + bout``. With absolute values in, the same map gives the rows' rounding scales."""
     if net.output_dim == 1:
         s = 1.0 if y == 1 else -1.0
         return -s * Wout[0], -s * float(bout[0])
@@ -115,6 +142,7 @@ def _cap(res: ExactRadius, R: float) -> ExactRadius:
     """A radius found inside the domain box ``||x' - x||_inf <= R`` is exact only up to R (every norm ball
     of radius r <= R lies in the box; anything outside the box is farther than R). Beyond R, report
     ``radius = inf`` with the certified ``lower = R`` and keep the found value as ``extra['upper']``."""
+    res.lower = min(res.lower, R)
     if res.verified and np.isfinite(res.radius) and res.radius > R:
         res.extra["upper"] = res.radius
         res.radius, res.lower = np.inf, R
@@ -122,72 +150,164 @@ def _cap(res: ExactRadius, R: float) -> ExactRadius:
     return res
 
 
-# ----------------------------------------------------------------------------- one region
-def region_problem(net: CPANetwork, p: np.ndarray, box: tuple[np.ndarray, np.ndarray] | None = None
-                   ) -> tuple[Polytope, np.ndarray, np.ndarray]:
-    """x's region polytope and its affine map ``(J, b)``."""
-    poly = region_polytope(net, p, box)
-    J, b = region_maps(net, p[None])
-    return poly, J[0], b[0]
+def _bracket(res: ExactRadius) -> ExactRadius:
+    """A verified answer must pin the radius: ``radius - lower <= EXACT_RADIUS_TOL * radius``."""
+    if res.verified and np.isfinite(res.radius) and res.radius - res.lower > EXACT_RADIUS_TOL * res.radius:
+        res.outcome = "inconclusive"
+        res.reason = (f"certified bracket [{res.lower:.9g}, {res.radius:.9g}] is wider than EXACT_RADIUS_TOL "
+                      "relative")
+    return res
 
 
-def region_min_norm(poly: Polytope, J: np.ndarray, bvec: np.ndarray, net: CPANetwork, x: np.ndarray, y: int,
-                    norm: Norm, margin: float = 0.0) -> tuple[float, np.ndarray | None, int, str]:
-    """Smallest ``||x' - x||`` over the region with a class change (min over targets). Returns
-    ``(value, x', target, status message)``; value ``inf`` when no target is feasible. L2 by cvxpy
-    (Clarabel), L-inf / L1 by linprog (HiGHS). Only optimal solves count; any other status raises
-    nothing but is reported in the message and treated as infeasible-unknown (value nan)."""
-    best, arg, tgt, msgs = np.inf, None, -1, []
+# ----------------------------------------------------------------------------- certificates
+def dual_lower_bound(A: np.ndarray, b: np.ndarray, x: np.ndarray, lam: np.ndarray, norm: str,
+                     err: np.ndarray | None = None) -> float:
+    """Certified ``min { ||x' - x|| : A x' <= b }`` from below, for any multipliers ``lam`` (clipped to
+    ``>= 0``): ``(lam^T (A x - b) - lam^T err - rounding) / ||A^T lam||_q``, 0 when that is negative,
+    ``inf`` when ``A^T lam = 0`` and the numerator is positive (a Farkas certificate: empty). ``err[i]``
+    bounds the rounding of row i's signed value at the points of interest."""
+    lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
+    m, d = A.shape
+    e = np.zeros(m) if err is None else err
+    num = float(lam @ (A @ x - b)) - float(lam @ e) - rel_tol(d + 1) * float(lam @ (np.abs(A) @ np.abs(x) + np.abs(b)))
+    den = float(np.linalg.norm(A.T @ lam, ord=_DUAL[norm])) + rel_tol(m) * float(np.abs(A).T @ lam @ np.ones(d))
+    if num <= 0:
+        return 0.0
+    return math.inf if den == 0 else num / den
+
+
+@dataclass
+class RegionMap:
+    """A region (polytope, box included or not) and the network's affine map on it, ``f = J x + b``, with
+    ``Ja``, ``ba`` the same products in absolute value (rounding scales of ``J`` and ``b``)."""
+
+    poly: Polytope
+    J: np.ndarray
+    b: np.ndarray
+    Ja: np.ndarray
+    ba: np.ndarray
+    rounding: float
+
+
+def region_map(net: CPANetwork, bits: tuple[np.ndarray, ...] | list[np.ndarray], poly: Polytope) -> RegionMap:
+    """The output map on the region of the pattern ``bits`` (the logits are the last layer's output)."""
+    L = len(net.layers) - 1
+    E, e, Ea, ea = affine_map(net, bits, L)
+    last = net.layers[L]
+    if last.activation != "identity":  # an output activation is part of the pattern
+        s = np.where(bits[-1], 1.0, 0.0 if last.activation == "relu" else last.negative_slope)
+        E, e, Ea, ea = s[:, None] * E, s * e, np.abs(s)[:, None] * Ea, np.abs(s) * ea
+    return RegionMap(poly, E, e, Ea, ea, region_row_tol(len(net.layers), max(net.widths)))
+
+
+def region_problem(net: CPANetwork, p: np.ndarray, box: tuple[np.ndarray, np.ndarray] | None = None) -> RegionMap:
+    """The region of the point ``p`` (optionally in a box) and the network's affine map on it."""
+    p = check_points(p, net.input_dim)[0]
+    return region_map(net, point_pattern(net, p), region_polytope(net, p, box))
+
+
+@dataclass
+class Tie:
+    """The closest tie (class change to ``target``, ``gap >= margin``) in one region: distance ``value``
+    (``inf``: none in the region; ``nan``: a solver gave no answer, ``message`` says why), the point,
+    and a certified lower bound ``lower`` of the distance to any tie in the region within ``reach``."""
+
+    value: float
+    point: np.ndarray | None
+    target: int
+    lower: float
+    message: str = ""
+
+
+def region_tie(rm: RegionMap, net: CPANetwork, x: np.ndarray, y: int, norm: Norm, margin: float = 0.0,
+               reach: float = math.inf) -> Tie:
+    """The closest point of the region with ``gap >= margin`` (min over targets): L2 by a QP (cvxpy,
+    Clarabel), L-inf / L1 by an LP (HiGHS); each target's distance bounded below by a dual certificate
+    (module docstring) using the solver's multipliers (for an empty problem, those of ``max gap`` over
+    the region: a Farkas certificate). The rounding bounds are taken at ``||x'|| <= ||x|| + reach``."""
+    best = Tie(np.inf, None, -1, np.inf)
+    msgs = []
+    xn = float(np.linalg.norm(x))
     for k in _targets(net, y):
-        g, g0 = _flip_row(net, J, bvec, y, k)
+        g, g0 = _flip_row(net, rm.J, rm.b, y, k)
+        ga, g0a = _flip_row(net, rm.Ja, rm.ba, 1, 0) if net.output_dim == 1 else (rm.Ja[k] + rm.Ja[y], rm.ba[k] + rm.ba[y])
+        A = np.vstack([rm.poly.A, -g[None]])
+        b = np.append(rm.poly.b, g0 - margin)
         if norm == "l2":
-            val, w, msg = _qp_l2(poly, g, g0 - margin, x)
+            val, w, lam, msg = _qp_l2(A, b, x)
         else:
-            val, w, msg = _lp_poly(poly, g, g0 - margin, x, norm)
-        if msg:
-            msgs.append(f"k={k}: {msg}")
+            val, w, lam, msg = _lp_norm(A, b, x, norm)
         if np.isnan(val):
-            return np.nan, None, k, "; ".join(msgs)
-        if val < best:
-            best, arg, tgt = val, w, k
-    return best, arg, tgt, "; ".join(msgs)
+            return Tie(np.nan, None, k, np.nan, f"k={k}: {msg}")
+        if np.isinf(val):  # empty: multipliers of max gap over the region certify it
+            lam = _farkas(rm.poly, g, g0 - margin)
+            if lam is None:
+                return Tie(np.nan, None, k, np.nan, f"k={k}: no tie reported, and max gap over the region unsolved")
+        r = (2.0 * val if np.isfinite(val) else 0.0) + (reach if np.isfinite(reach) else 0.0)
+        far = xn + r if np.isfinite(reach) or np.isfinite(val) else math.inf
+        pt = np.full((1, x.size), far / math.sqrt(x.size))
+        err = np.append(rm.poly.resolution(pt)[0], rm.rounding * (np.abs(ga).sum() * far + abs(g0a)) + rel_tol(1) * abs(margin))
+        lo = dual_lower_bound(A, b, x, lam, norm, err) if np.isfinite(far) else (math.inf if np.isinf(val) else 0.0)
+        if np.isinf(val) and not lo > 0:
+            msgs.append(f"k={k}: the region has no tie but its Farkas certificate failed")
+            return Tie(np.nan, None, k, np.nan, "; ".join(msgs))
+        if np.isfinite(val) and lo > val * (1 + rel_tol(x.size)) + rel_tol(x.size):
+            return Tie(np.nan, None, k, np.nan, f"k={k}: certificate {lo!r} above the optimum {val!r}")
+        if val < best.value:
+            best.value, best.point, best.target = val, w, k
+        best.lower = min(best.lower, lo)
+    best.message = "; ".join(msgs)
+    return best
 
 
-def _qp_l2(poly: Polytope, g: np.ndarray, g0: float, x: np.ndarray) -> tuple[float, np.ndarray | None, str]:
-    """``min ||x' - x|| s.t. A x' <= b, g^T x' + g0 >= 0``; ``inf`` if infeasible, ``nan`` if unsolved."""
+def _farkas(poly: Polytope, g: np.ndarray, g0: float) -> np.ndarray | None:
+    """Multipliers for rows ``[A; -g]`` from the LP ``max g^T x' over A x' <= b`` (optimal value below
+    ``-g0`` means no tie): ``lam = (marginals, 1)``. ``None`` when the LP has no optimal answer."""
+    d = poly.dim
+    if poly.A.shape[0] == 0:
+        return None
+    res = linprog(-g, A_ub=poly.A, b_ub=poly.b, bounds=[(None, None)] * d, method="highs")
+    if res.status != 0:
+        return None
+    return np.append(-np.asarray(res.ineqlin.marginals), 1.0)
+
+
+def _qp_l2(A: np.ndarray, b: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray | None, np.ndarray, str]:
+    """``min ||x' - x|| s.t. A x' <= b`` (cvxpy, Clarabel) polished on its active set; returns the value
+    (``inf`` if infeasible, ``nan`` if unsolved), the point and the multipliers of the rows."""
     import cvxpy as cp
 
-    if not np.any(g) and g0 < 0:
-        return np.inf, None, ""
+    m = A.shape[0]
     v = cp.Variable(x.size)
-    cons = [g @ v + g0 >= 0]
-    if poly.A.shape[0]:
-        cons.append(poly.A @ v <= poly.b)
-    prob = cp.Problem(cp.Minimize(cp.sum_squares(v - x)), cons)
+    con = A @ v <= b
+    prob = cp.Problem(cp.Minimize(cp.sum_squares(v - x)), [con])
     try:
         prob.solve(solver=cp.CLARABEL)
     except cp.error.SolverError as exc:
-        return np.nan, None, f"solver error {exc}"
+        return np.nan, None, np.zeros(m), f"solver error {exc}"
     if prob.status == cp.INFEASIBLE:
-        return np.inf, None, ""
+        return np.inf, None, np.zeros(m), ""
     if prob.status != cp.OPTIMAL or v.value is None:
-        return np.nan, None, f"cvxpy status {prob.status}"
-    w = _active_set_projection(np.vstack([poly.A, -g[None]]), np.append(poly.b, g0), x,
-                               np.asarray(v.value, dtype=np.float64))
+        return np.nan, None, np.zeros(m), f"cvxpy status {prob.status}"
+    w0 = np.asarray(v.value, dtype=np.float64)
+    lam = np.asarray(con.dual_value, dtype=np.float64).reshape(m)
+    w, lam_s = _active_set_projection(A, b, x, w0)
+    if lam_s is not None:
+        lam = lam_s
     # re-verify feasibility in numpy
     scale = 1.0 + np.abs(x).max() + np.abs(w).max()
-    if poly.A.shape[0] and np.any(poly.A @ w - poly.b > SOLVER_FEAS_TOL * scale * (1 + np.abs(poly.b))):
-        return np.nan, None, "QP witness outside the region in numpy"
-    if g @ w + g0 < -SOLVER_FEAS_TOL * scale * (1 + np.abs(g).sum() + abs(g0)):
-        return np.nan, None, "QP witness does not reach the class boundary in numpy"
-    return float(np.linalg.norm(w - x)), w, ""
+    if np.any(A @ w - b > SOLVER_FEAS_TOL * scale * (1 + np.abs(A).sum(axis=1) + np.abs(b))):
+        return np.nan, None, lam, "QP witness outside the region or short of the class boundary in numpy"
+    return float(np.linalg.norm(w - x)), w, lam, ""
 
 
-def _active_set_projection(A: np.ndarray, b: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _active_set_projection(A: np.ndarray, b: np.ndarray, x: np.ndarray, w: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray | None]:
     """Polish a QP solution ``w`` of ``min ||x' - x|| s.t. A x' <= b`` on its active set: the exact
     projection ``x' = x - A_S^T lam`` onto ``{A_S x' = b_S}``, accepted only if it is feasible and its
     multipliers ``lam`` are >= 0 (the KKT conditions, checked in numpy), else ``w`` is kept. Interior-point
-    solvers stop ~1e-8 short of the boundary; this makes small radii exact to rounding."""
+    solvers stop ~1e-8 short of the boundary; this makes small radii exact to rounding. Returns the point
+    and, when polished, the multipliers of all rows (0 off the active set)."""
     scale = 1.0 + np.abs(x).max() + np.abs(w).max()
     slack = (b - A @ w) / np.maximum(np.linalg.norm(A, axis=1), 1e-300)
     dist = float(np.linalg.norm(w - x))
@@ -203,14 +323,16 @@ def _active_set_projection(A: np.ndarray, b: np.ndarray, x: np.ndarray, w: np.nd
         # KKT: primal feasible, multipliers >= 0 (stationarity and complementarity hold by construction),
         # which for this convex QP certifies p as the global minimiser
         if np.all(lam >= -1e-9 * (1 + np.abs(lam).max())) and np.all(A @ p - b <= 1e-12 * scale * (1 + np.abs(b))):
-            return p
-    return w
+            full = np.zeros(A.shape[0])
+            full[list(S)] = lam
+            return p, full
+    return w, None
 
 
-def _lp_poly(poly: Polytope, g: np.ndarray, g0: float, x: np.ndarray, norm: str) -> tuple[float, np.ndarray | None, str]:
-    """LP ``min ||x' - x||_inf`` or ``_1`` over the polytope with ``g^T x' + g0 >= 0`` (HiGHS)."""
+def _lp_norm(A: np.ndarray, b: np.ndarray, x: np.ndarray, norm: str) -> tuple[float, np.ndarray | None, np.ndarray, str]:
+    """LP ``min ||x' - x||_inf`` or ``_1`` over ``A x' <= b`` (HiGHS); value, point, row multipliers."""
     d = x.size
-    m = poly.A.shape[0]
+    m = A.shape[0]
     if norm == "linf":  # variables (x', t)
         nv = d + 1
         c = np.zeros(nv)
@@ -220,34 +342,37 @@ def _lp_poly(poly: Polytope, g: np.ndarray, g0: float, x: np.ndarray, norm: str)
         nv = 2 * d
         c = np.concatenate([np.zeros(d), np.ones(d)])
         rows = [np.hstack([np.eye(d), -np.eye(d)]), np.hstack([-np.eye(d), -np.eye(d)])]
-    rhs = [x, -x]
-    A_ub = np.vstack(rows + [np.hstack([poly.A, np.zeros((m, nv - d))]), np.concatenate([-g, np.zeros(nv - d)])[None]])
-    b_ub = np.concatenate(rhs + [poly.b, [g0]])
+    A_ub = np.vstack(rows + [np.hstack([A, np.zeros((m, nv - d))])])
+    b_ub = np.concatenate([x, -x, b])
     res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=[(None, None)] * d + [(0, None)] * (nv - d), method="highs")
     if res.status == 2:
-        return np.inf, None, ""
+        return np.inf, None, np.zeros(m), ""
     if res.status != 0:
-        return np.nan, None, f"linprog status {res.status}: {res.message}"
+        return np.nan, None, np.zeros(m), f"linprog status {res.status}: {res.message}"
     w = res.x[:d]
-    return _norm(w - x, norm), w, ""
+    lam = -np.asarray(res.ineqlin.marginals)[2 * d:]
+    return _norm(w - x, norm), w, lam, ""
 
 
 def in_region_l2(net: CPANetwork, x: np.ndarray) -> ExactRadius:
-    """The minimal L2 perturbation that changes the class without leaving x's region (a QP per target)."""
+    """The minimal L2 perturbation that reaches a class tie without leaving x's region (a QP per target);
+    ``lower`` is its dual certificate (the region's tie distance, not a global bound)."""
     x = check_points(x, net.input_dim)[0]
     y = int(predicted_class(net, x[None])[0])
-    poly, J, b = region_problem(net, x)
-    val, w, k, msg = region_min_norm(poly, J, b, net, x, y, "l2")
-    if np.isnan(val):
-        return ExactRadius("l2", np.nan, None, "inconclusive", reason=msg, target=k)
-    if not np.isfinite(val):
+    rm = region_problem(net, x)
+    tie = region_tie(rm, net, x, y, "l2")
+    if np.isnan(tie.value):
+        return ExactRadius("l2", np.nan, None, "inconclusive", reason=tie.message, target=tie.target)
+    if not np.isfinite(tie.value):
         return ExactRadius("l2", np.inf, None, "verified", lower=np.inf, reason="no class change inside the region")
+    w = tie.point
     # on the region the forward pass is the local affine map: the witness must reach the tie (to tolerance)
     gap = float(flip_gap(net, w[None], y)[0])
     scale = 1.0 + float(np.abs(net.forward(w[None])).max())
     if gap < -SOLVER_FEAS_TOL * scale * 10:
-        return ExactRadius("l2", val, w, "inconclusive", reason=f"forward pass at the witness: gap {gap:.3g}", target=k)
-    return ExactRadius("l2", val, w, "verified", lower=val, target=k)
+        return ExactRadius("l2", tie.value, w, "inconclusive", reason=f"forward pass at the witness: gap {gap:.3g}",
+                           target=tie.target)
+    return _bracket(ExactRadius("l2", tie.value, w, "verified", lower=tie.lower, target=tie.target))
 
 
 # ----------------------------------------------------------------------------- MILP
@@ -343,160 +468,183 @@ def _milp_one(net: CPANetwork, x: np.ndarray, y: int, k: int, norm: str, R: floa
     r = np.zeros(nv)
     r[prev] = g
     add(r, margin - g0, np.inf)
-    res = milp(c, integrality=integ, bounds=Bounds(lb, ub),
-               constraints=LinearConstraint(np.array(rows), np.array(rlo), np.array(rhi)),
-               options={"time_limit": time_limit, "mip_rel_gap": 1e-9})
+    with c_stdout_to_stderr():  # HiGHS's MIP code printf()s debug lines whatever disp says
+        res = milp(c, integrality=integ, bounds=Bounds(lb, ub),
+                   constraints=LinearConstraint(np.array(rows), np.array(rlo), np.array(rhi)),
+                   options={"time_limit": time_limit, "mip_rel_gap": 1e-9, "disp": False})
     dual = float(getattr(res, "mip_dual_bound", np.nan) or np.nan)
     if res.status == 0:
         return 0, float(res.fun), dual, np.asarray(res.x[:d], dtype=np.float64), res.message
     return int(res.status), np.nan, dual, None, res.message
 
 
+
+
 def milp_radius(net: CPANetwork, x: np.ndarray, norm: Literal["linf", "l1"] = "linf", R: float = 2.0,
                 time_limit: float = 30.0) -> ExactRadius:
     """Exact global L-infinity or L1 radius of ``x`` within the domain box ``||x' - x||_inf <= R`` by MILP
-    (one per target class), every witness re-verified by a forward pass (polished on its region by an
-    LP if the big-M rounding spoils it)."""
+    (one per target class, on the tie set ``gap >= 0``): ``lower`` is HiGHS's dual bound less
+    ``MILP_BOUND_SLACK``; the witness is a verified strict flip next to the MILP's tie point
+    (:func:`strict_witness`), else the margin MILP's point (polished on its region by an LP)."""
     if norm not in ("linf", "l1"):
         raise ValueError(f"norm must be 'linf' or 'l1', got {norm!r}")
     if not R > 0:
         raise ValueError("domain radius R must be positive")
     x = check_points(x, net.input_dim)[0]
     y = int(predicted_class(net, x[None])[0])
-    margin = _margin(net, x)
     best = ExactRadius(norm, np.inf, None, "verified", lower=R, reason=f"no class change within ||.||_inf <= {R}")
     lowers = []
     for k in _targets(net, y):
-        status, obj, dual, w, msg = _milp_one(net, x, y, k, norm, R, margin, time_limit)
+        status, obj, dual, w0, msg = _milp_one(net, x, y, k, norm, R, 0.0, time_limit)
         if status == 2:  # infeasible: no class change to k within the box
-            lowers.append(R if norm == "linf" else R)
+            lowers.append(R)
             continue
         if status != 0:
             return ExactRadius(norm, np.nan, None, "inconclusive", reason=f"milp status {status}: {msg}", target=k)
-        lowers.append(obj if np.isnan(dual) else min(obj, dual))
-        if not verify_witness(net, x, y, w):
-            w = _polish(net, x, y, w, norm, margin)
+        bound = obj if np.isnan(dual) else min(obj, dual)
+        lowers.append(max(0.0, bound * (1.0 - MILP_BOUND_SLACK)))
+        w = strict_witness(net, x, y, w0, norm)
+        if w is None:  # the tie point has no strict flip next to it: ask for the margin
+            margin = _margin(net, x)
+            status, _, _, w2, msg = _milp_one(net, x, y, k, norm, R, margin, time_limit)
+            if status == 0:
+                w = w2 if verify_witness(net, x, y, w2) else _polish(net, x, y, w2, norm, margin)
             if w is None:
-                return ExactRadius(norm, obj, None, "inconclusive", reason="MILP witness failed the forward pass "
-                                   "and could not be polished on its region", target=k)
+                return ExactRadius(norm, obj, None, "inconclusive", target=k, reason="no strict class change found "
+                                   f"next to the MILP's tie point (margin MILP: {msg})")
         r = _norm(w - x, norm)
         if r < best.radius:
             best = ExactRadius(norm, r, w, "verified", target=k, extra={"milp_objective": obj})
     best.lower = float(min(lowers)) if lowers else R
-    return _cap(best, R)
+    return _bracket(_cap(best, R))
 
 
-def _polish(net: CPANetwork, x: np.ndarray, y: int, w: np.ndarray, norm: str, margin: float) -> np.ndarray | None:
-    """LP on the region of ``w`` with a doubled margin; returns a forward-verified witness or None."""
-    poly, J, b = region_problem(net, w)
-    val, w2, _, _ = region_min_norm(poly, J, b, net, x, y, norm, margin=2 * margin)
-    if w2 is None or not np.isfinite(val) or not verify_witness(net, x, y, w2):
+def strict_witness(net: CPANetwork, x: np.ndarray, y: int, w0: np.ndarray, norm: Norm,
+                   rm: RegionMap | None = None) -> np.ndarray | None:
+    """A strict class change next to a tie point ``w0``: ``w0`` made exact in its own region (the region's
+    closest tie, :func:`region_tie`; given ``rm``, that region), then the first ``x + t (w0 - x)``,
+    ``t = 1, 1 + 2^-52, ..., 1 + 2^-1``, with ``gap > 0`` in the forward pass, else a step along the
+    region's gap gradient. ``None`` if none is found."""
+    if rm is None:
+        rm = region_problem(net, w0)
+        tie = region_tie(rm, net, x, y, norm)
+        if tie.point is not None and np.isfinite(tie.value) and tie.value <= _norm(w0 - x, norm) * (1 + MILP_BOUND_SLACK):
+            w0 = tie.point
+    v = w0 - x
+    T = np.concatenate([[1.0], 1.0 + 2.0 ** -np.arange(52, 0, -1)])
+    w = _first_verified(net, x, y, x[None] + T[:, None] * v[None])
+    if w is not None:
+        return w
+    gaps = []
+    for k in _targets(net, y):
+        g, _ = _flip_row(net, rm.J, rm.b, y, k)
+        if np.any(g):
+            gaps.append(g / np.linalg.norm(g))
+    S = (1.0 + np.linalg.norm(w0)) * 2.0 ** -np.arange(52, 0, -1)
+    for u in gaps:
+        w = _first_verified(net, x, y, w0[None] + S[:, None] * u[None])
+        if w is not None:
+            return w
+    return None
+
+
+def _first_verified(net: CPANetwork, x: np.ndarray, y: int, W: np.ndarray) -> np.ndarray | None:
+    """The first row of ``W`` that changes the class strictly in a single-point forward pass (a batch
+    pass can round differently when the gap is a few ulps)."""
+    for i in np.flatnonzero(flip_gap(net, W, y) > 0):
+        if verify_witness(net, x, y, W[i]):
+            return W[i]
+    return None
+
+
+def _polish(net: CPANetwork, x: np.ndarray, y: int, w: np.ndarray, norm: Norm, margin: float) -> np.ndarray | None:
+    """The margin problem on the region of ``w`` with a doubled margin; a forward-verified witness or None."""
+    tie = region_tie(region_problem(net, w), net, x, y, norm, margin=2 * margin)
+    if tie.point is None or not np.isfinite(tie.value) or not verify_witness(net, x, y, tie.point):
         return None
-    return w2
+    return tie.point
 
 
-# ----------------------------------------------------------------------------- brute force (2-d)
-def brute_force_radius(net: CPANetwork, x: np.ndarray, norm: Norm = "linf", R: float = 2.0,
-                       margin: float | None = None) -> ExactRadius:
-    """Exact radius of a 2-d network by enumerating every region in the box ``||x' - x||_inf <= R``
-    and solving, per region and target, an LP (linf, l1) or QP (l2); the same margin as the MILP."""
-    x = check_points(x, net.input_dim)[0]
-    y = int(predicted_class(net, x[None])[0])
-    margin = _margin(net, x) if margin is None else margin
-    part = enumerate_partition(net, x - R, x + R)
-    best = ExactRadius(norm, np.inf, None, "verified", lower=R, reason=f"no class change within ||.||_inf <= {R}",
-                       regions=len(part.regions))
-    for reg in part.regions:
-        J, b = region_maps(net, reg.centre[None])
-        val, w, k, msg = region_min_norm(reg.poly, J[0], b[0], net, x, y, norm, margin)
-        if np.isnan(val):
-            return ExactRadius(norm, np.nan, None, "inconclusive", reason=msg, regions=len(part.regions))
-        if val < best.radius:
-            best = ExactRadius(norm, val, w, "verified", target=k, regions=len(part.regions))
-    if best.witness is not None and not verify_witness(net, x, y, best.witness):
-        return ExactRadius(norm, best.radius, best.witness, "inconclusive", reason="witness failed the forward pass",
-                           regions=len(part.regions))
-    best.lower = best.radius if np.isfinite(best.radius) else R
-    best.extra["area_defect"] = part.area_defect
-    return _cap(best, R)
-
-
-# ----------------------------------------------------------------------------- L2 region search
-def _facet_centre(poly: Polytope, i: int) -> tuple[np.ndarray | None, float]:
-    """Centre and radius of the largest ball inside facet ``i`` (within its hyperplane), by linprog."""
-    A, b = poly.A, poly.b
-    a = A[i]
-    others = np.delete(np.arange(A.shape[0]), i)
-    Ao = A[others]
-    proj = Ao - np.outer(Ao @ a, a)  # in-plane part of each other row
-    nrm = np.linalg.norm(proj, axis=1)
-    d = A.shape[1]
-    c = np.zeros(d + 1)
-    c[-1] = -1.0
-    res = linprog(c, A_ub=np.column_stack([Ao, nrm]), b_ub=b[others], A_eq=np.append(a, 0.0)[None], b_eq=[b[i]],
-                  bounds=[(None, None)] * d + [(0, None)], method="highs")
-    if res.status != 0:
-        return None, 0.0
-    return res.x[:d], float(res.x[d])
-
-
-def region_search_l2(net: CPANetwork, x: np.ndarray, R: float = 2.0, max_regions: int = 500) -> ExactRadius:
-    """Exact global L2 radius within the box ``||x' - x||_inf <= R`` by best-first region search."""
+# ----------------------------------------------------------------------------- by regions
+def _by_regions(net: CPANetwork, x: np.ndarray, norm: Norm, R: float, prune: bool, max_regions: int) -> ExactRadius:
+    """Exact radius in the box ``||x' - x||_inf <= R`` from the complete walk of its regions: the closest
+    tie per region (:func:`region_tie`) with its certified bound; with ``prune``, a cell whose certified
+    distance from ``x`` (the largest of its rows' half-space distances) reaches the best tie found is
+    not searched. Thin cells count by their certified distance."""
     x = check_points(x, net.input_dim)[0]
     y = int(predicted_class(net, x[None])[0])
     box = (x - R, x + R)
-    scale = 1.0 + float(np.abs(x).max()) + R
-    tiny = 1e3 * matmul_tol(len(net.layers), max(net.widths)) * scale
-    step = max(1e-7 * R, 10 * tiny)
-    best_r, best_w, best_k, best_p = np.inf, None, -1, x
-    heap: list[tuple[float, int, np.ndarray]] = [(0.0, 0, x)]
-    seen: set[bytes] = set()
-    counter, visited = 1, 0
-    while heap:
-        dist, _, p = heapq.heappop(heap)
-        if dist >= best_r:
-            break
-        key = pattern_keys(net, p[None])[0]
-        if key in seen:
-            continue
-        seen.add(key)
-        visited += 1
-        if visited > max_regions:
-            return ExactRadius("l2", best_r, best_w, "inconclusive", lower=dist,
-                               reason=f"search budget of {max_regions} regions exhausted", regions=visited)
-        poly, J, b = region_problem(net, p, box)
-        val, w, k, msg = region_min_norm(poly, J, b, net, x, y, "l2")
-        if np.isnan(val):
-            return ExactRadius("l2", np.nan, None, "inconclusive", reason=msg, regions=visited)
-        if val < best_r:
-            best_r, best_w, best_k, best_p = val, w, k, p
-        for i in range(poly.A.shape[0]):
-            if poly.source[i, 0] < 0:
-                continue  # the domain box
-            cF, rF = _facet_centre(poly, i)
-            if cF is None or rF <= tiny:
-                continue
-            probe = cF + step * poly.A[i]
-            if pattern_keys(net, probe[None])[0] in seen:
-                continue
-            fd, _, fmsg = _qp_l2(poly, -poly.A[i], poly.b[i], x)  # distance to the facet: a_i x' >= b_i on P
-            if np.isnan(fd):
-                return ExactRadius("l2", np.nan, None, "inconclusive", reason=f"facet distance: {fmsg}", regions=visited)
-            if fd < best_r:
-                heapq.heappush(heap, (fd, counter, probe))
-                counter += 1
-    if best_w is None:
-        return ExactRadius("l2", np.inf, None, "verified", lower=R, reason=f"no class change within the box of radius {R}",
-                           regions=visited)
-    # the QP witness sits on the class boundary: re-verify by pushing it outward by the flip margin
-    margin = _margin(net, x)
-    poly, J, b = region_problem(net, best_p, box)  # the region where the best was found
-    val, w2, _, _ = region_min_norm(poly, J, b, net, x, y, "l2", margin=margin)
-    if w2 is None or not verify_witness(net, x, y, w2):
-        return ExactRadius("l2", best_r, best_w, "inconclusive", reason="witness failed the forward pass",
-                           regions=visited)
-    return _cap(ExactRadius("l2", float(np.linalg.norm(w2 - x)), w2, "verified", lower=best_r, target=best_k,
-                            regions=visited, extra={"boundary_radius": best_r}), R)
+    reach = 2.0 * R * math.sqrt(x.size)
+    state = {"best": math.inf, "lower": math.inf, "tie": None, "leaf": None, "fail": "", "ties": 0}
+
+    def row_distance(cell: Cell) -> float:
+        P = cell.poly
+        far = np.full((1, x.size), (np.linalg.norm(x) + reach) / math.sqrt(x.size))
+        q = {"l2": 2, "linf": 1, "l1": np.inf}[norm]
+        viol = (P.A @ x - P.b - P.resolution(far)[0]) / np.linalg.norm(P.A, ord=q, axis=1)
+        return float(max(0.0, viol.max())) if viol.size else 0.0
+
+    def keep(cell: Cell, leaf: bool) -> bool:
+        if state["fail"]:
+            return False
+        dist = row_distance(cell)
+        if prune and dist >= state["best"]:
+            return False
+        if not cell.resolved:  # thin: bounded by its distance, never searched
+            state["lower"] = min(state["lower"], dist)
+            return True
+        if leaf:
+            rm = region_map(net, cell.bits, cell.poly)
+            tie = region_tie(rm, net, x, y, norm, reach=reach)
+            state["ties"] += 1
+            if np.isnan(tie.value):
+                state["fail"] = tie.message
+                return False
+            state["lower"] = min(state["lower"], tie.lower)
+            if tie.value < state["best"]:
+                state["best"], state["tie"], state["leaf"] = tie.value, tie, rm
+        return True
+
+    try:
+        walk = walk_regions(net, *box, keep=keep, start=x, max_regions=max_regions)
+    except RuntimeError as exc:  # more regions than the budget
+        return ExactRadius(norm, np.nan, None, "inconclusive", reason=str(exc))
+    n = len(walk.regions)
+    extra = {"regions_solved": state["ties"], "thin": len(walk.thin), "lp_calls": walk.lp_calls}
+    if state["fail"]:
+        return ExactRadius(norm, np.nan, None, "inconclusive", reason=state["fail"], regions=n, extra=extra)
+    if not walk.complete:
+        why = walk.inconclusive[0] if walk.inconclusive else f"{walk.unresolved} unresolved facets, {walk.slivers} slivers"
+        return ExactRadius(norm, np.nan, None, "inconclusive", reason=f"region walk incomplete: {why}", regions=n,
+                           extra=extra)
+    lower = min(state["lower"], R)
+    if state["tie"] is None:
+        return ExactRadius(norm, np.inf, None, "verified", lower=lower, regions=n, extra=extra,
+                           reason=f"no class change within ||.||_inf <= {R}")
+    tie = state["tie"]
+    w = strict_witness(net, x, y, tie.point, norm, rm=state["leaf"])
+    if w is None:  # the margin problem in the best region
+        m = region_tie(state["leaf"], net, x, y, norm, margin=_margin(net, x))
+        w = m.point if m.point is not None and verify_witness(net, x, y, m.point) else None
+    if w is None:
+        return ExactRadius(norm, tie.value, None, "inconclusive", lower=lower, target=tie.target, regions=n,
+                           extra=extra, reason="no strict class change found next to the closest tie")
+    extra["boundary_radius"] = tie.value
+    return _bracket(_cap(ExactRadius(norm, _norm(w - x, norm), w, "verified", lower=lower, target=tie.target,
+                                     regions=n, extra=extra), R))
+
+
+def brute_force_radius(net: CPANetwork, x: np.ndarray, norm: Norm = "linf", R: float = 2.0,
+                       max_regions: int = 20000) -> ExactRadius:
+    """Exact radius by solving the closest tie in *every* region of the box ``||x' - x||_inf <= R`` (the
+    complete walk, no pruning): the oracle for the MILP and the region search."""
+    return _by_regions(net, x, norm, R, prune=False, max_regions=max_regions)
+
+
+def region_search_l2(net: CPANetwork, x: np.ndarray, R: float = 2.0, max_regions: int = 20000) -> ExactRadius:
+    """Exact global L2 radius within the box ``||x' - x||_inf <= R``: the complete walk from x's region,
+    regions certified farther than the best tie found pruned."""
+    return _by_regions(net, x, "l2", R, prune=True, max_regions=max_regions)
 
 
 # ----------------------------------------------------------------------------- T2(a)

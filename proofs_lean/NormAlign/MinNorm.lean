@@ -58,4 +58,79 @@ theorem eq_minNormSol_of_frob_eq {m n : Nat} (W : Fin m → Fin n → α) (y : F
   have h2 := (norm2_matVec_eq_iff W y hy).1 h1
   rw [h2, hW]; rfl
 
+/-- The augmented point `x~ = (x, 1)`. -/
+def aug {n : Nat} (x : Fin n → α) : Fin (n + 1) → α := fun j => Fin.lastCases 1 x j
+
+/-- The augmented map `[J | b]`. -/
+def augMat {m n : Nat} (J : Fin m → Fin n → α) (b : Fin m → α) : Fin m → Fin (n + 1) → α :=
+  fun i j => Fin.lastCases (b i) (J i) j
+
+theorem dot_aug {n : Nat} (w x : Fin n → α) (c : α) :
+    dot (fun j => Fin.lastCases c w j) (aug x) = dot w x + c := by
+  unfold dot aug; rw [vsum_succ]; simp only [Fin.lastCases_castSucc, Fin.lastCases_last]; grind
+
+theorem norm2_lastCases {n : Nat} (w : Fin n → α) (c : α) :
+    norm2 (fun j => Fin.lastCases c w j) = norm2 w + c * c := by
+  unfold norm2 dot; rw [vsum_succ]; simp only [Fin.lastCases_castSucc, Fin.lastCases_last]
+
+theorem matVec_augMat {m n : Nat} (J : Fin m → Fin n → α) (b : Fin m → α) (x : Fin n → α) :
+    matVec (augMat J b) (aug x) = fun i => matVec J x i + b i := by
+  funext i; exact dot_aug (J i) x (b i)
+
+theorem norm2_aug {n : Nat} (x : Fin n → α) : norm2 (aug x) = norm2 x + 1 := by
+  have := norm2_lastCases x 1; unfold aug; rw [this]; grind
+
+theorem frob_augMat {m n : Nat} (J : Fin m → Fin n → α) (b : Fin m → α) :
+    frob (augMat J b) = frob J + norm2 b := by
+  unfold frob augMat
+  rw [vsum_congr (fun i => norm2_lastCases (J i) (b i)), vsum_add]; rfl
+
+/-- [L1] Augmented form, stated directly for `(J, b)`: every `(J, b)` with `J x + b = z` has
+`‖J‖_F² + ‖b‖² ≥ ‖z‖² / (‖x‖² + 1)`; the pair `J* = z xᵀ / (‖x‖² + 1)`, `b* = z / (‖x‖² + 1)` satisfies
+the constraint and attains this value; and it is the only pair that does. -/
+theorem minNorm_augmented {m n : Nat} (J : Fin m → Fin n → α) (b z : Fin m → α) (x : Fin n → α)
+    (h : ∀ i, matVec J x i + b i = z i) :
+    norm2 z / (norm2 x + 1) ≤ frob J + norm2 b ∧
+    (∀ i, matVec (outer (fun i => z i / (norm2 x + 1)) x) x i + z i / (norm2 x + 1) = z i) ∧
+    frob (outer (fun i => z i / (norm2 x + 1)) x) + norm2 (fun i => z i / (norm2 x + 1)) =
+      norm2 z / (norm2 x + 1) ∧
+    (frob J + norm2 b = norm2 z / (norm2 x + 1) ↔
+      J = outer (fun i => z i / (norm2 x + 1)) x ∧ b = fun i => z i / (norm2 x + 1)) := by
+  have hA : norm2 (aug x) ≠ 0 := by
+    rw [norm2_aug]; have := norm2_nonneg x; grind
+  have hW : matVec (augMat J b) (aug x) = z := by rw [matVec_augMat]; funext i; exact h i
+  -- the candidate is the minimum-norm augmented map
+  have hc : augMat (outer (fun i => z i / (norm2 x + 1)) x) (fun i => z i / (norm2 x + 1)) =
+      minNormSol z (aug x) := by
+    funext i j
+    unfold minNormSol
+    rw [norm2_aug]
+    unfold augMat outer aug
+    induction j using Fin.lastCases with
+    | last => simp only [Fin.lastCases_last]; grind
+    | cast j => simp only [Fin.lastCases_castSucc]
+  have hcW : matVec (augMat (outer (fun i => z i / (norm2 x + 1)) x) (fun i => z i / (norm2 x + 1)))
+      (aug x) = z := by rw [hc]; exact matVec_minNormSol z (aug x) hA
+  have hcF : frob (outer (fun i => z i / (norm2 x + 1)) x) + norm2 (fun i => z i / (norm2 x + 1)) =
+      norm2 z / (norm2 x + 1) := by
+    rw [← frob_augMat, hc, frob_minNormSol z (aug x) hA, norm2_aug]
+  refine ⟨?_, ?_, hcF, ?_⟩
+  · have := frob_ge_of_matVec_eq (augMat J b) (aug x) z hA hW
+    rw [frob_augMat, norm2_aug] at this; exact this
+  · intro i; have := congrFun hcW i; rw [matVec_augMat] at this; exact this
+  · constructor
+    · intro hmin
+      have hm : frob (augMat J b) = norm2 z / norm2 (aug x) := by
+        rw [frob_augMat, norm2_aug]; exact hmin
+      have he := eq_minNormSol_of_frob_eq (augMat J b) (aug x) z hA hW hm
+      rw [← hc] at he
+      refine ⟨?_, ?_⟩
+      · funext i j
+        have := congrFun (congrFun he i) (Fin.castSucc j)
+        unfold augMat at this; simp only [Fin.lastCases_castSucc] at this; exact this
+      · funext i
+        have := congrFun (congrFun he i) (Fin.last n)
+        unfold augMat at this; simp only [Fin.lastCases_last] at this; exact this
+    · rintro ⟨rfl, rfl⟩; exact hcF
+
 end NormAlign

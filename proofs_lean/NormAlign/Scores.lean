@@ -105,8 +105,9 @@ theorem aligned_top_singular {m n : Nat} (u : Fin m → α) (x : Fin n → α) (
     · intro h; rw [h]; grind
 
 /-- [D1] PC1 and the effective rank are `1` under alignment: for `J = u xᵀ`, `JᵀJ = (‖u‖² x) xᵀ` has
-rank one and `‖JᵀJ‖_F² = (‖J‖_F²)²`, i.e. `Σ sᵢ⁴ = (Σ sᵢ²)²` over the singular values: exactly one
-of them is non-zero, so `PC1 = s₁² / Σ sᵢ² = 1` and `(Σ sᵢ)² / Σ sᵢ² = 1`. -/
+rank one and `‖JᵀJ‖_F² = (‖J‖_F²)²`, i.e. `Σ sᵢ⁴ = (Σ sᵢ²)²` over the singular values: at most one
+of them is non-zero (exactly one when `u ≠ 0`, `x ≠ 0`), so `PC1 = s₁² / Σ sᵢ² = 1` and
+`(Σ sᵢ)² / Σ sᵢ² = 1`. -/
 theorem aligned_gram {m n : Nat} (u : Fin m → α) (x : Fin n → α) :
     gram (outer u x) = outer (fun j => norm2 u * x j) x ∧
     frob (gram (outer u x)) = frob (outer u x) * frob (outer u x) := by

@@ -9,8 +9,9 @@ Proof checked here, row by row (row w of W, target z_r = w . a, a = x~ or x):
    running sums A = sum a_i^2, B = sum b_i^2, C = sum a_i b_i, with the sum-linearity lemma proved on
    symbolic ``Sum`` objects). So ||w||^2 >= z_r^2 / ||a||^2, with equality iff every 2x2 minor of
    (w, a) vanishes, i.e. w is parallel to a (a != 0; for x~ always, its last entry is 1).
-2. Lagrange conditions of the closed form (c = 2, d = 3 symbolic): feasibility, stationarity
-   W = mu a^T with mu = z / X, and the value.
+2. The Lagrange system of a general symbolic W (c = 2, d = 3) solved with sympy: exactly one solution,
+   W = z a^T / X with mu = z / X and value ||z||^2 / X (derived, not assumed); the product's
+   ``minnorm_map`` / ``minnorm_value`` agree with it at a rational point.
 3. Pythagoras for general d, in Gram quantities: w = (z_r / X) a + p with p . a = s gives
    ||w||^2 = z_r^2 / X + 2 z_r s / X + ||p||^2, which is z_r^2 / X + ||p||^2 on the constraint s = 0;
    the gap ||w||^2 X - (w . a)^2 equals ||p||^2 X - s^2 (= ||p||^2 X on the constraint).
@@ -21,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 from normalign.theory.symcheck import minors_sq, prove_zero, sumsq, vec
 
-from normalign.checks import Budget, CheckResult
+from normalign.checks import Budget, CheckResult, Outcome
 
 
 def lagrange_identity_residual(n: int) -> sp.Expr:
@@ -57,25 +58,80 @@ def check_l1_lagrange_identity_induction(budget: Budget) -> CheckResult:
                       "L1: Lagrange's identity for all n (induction)")
 
 
-def l1_closed_form_residuals(c: int = 2, d: int = 3, bias: bool = True) -> dict[str, sp.Expr | sp.Matrix]:
-    """Residuals of L1's Lagrange conditions for symbolic x in R^d, z in R^c."""
+def l1_lagrange_solution(c: int = 2, d: int = 3, bias: bool = True
+                         ) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Matrix, list[dict[sp.Symbol, sp.Expr]]]:
+    """Derive L1's minimiser instead of assuming it: for a general symbolic W (c x m, m = d + 1 with
+    bias) and multipliers mu (c), solve the Lagrange system of min ||W||_F^2 s.t. W a = z,
+
+        grad_W (||W||_F^2 - 2 mu^T (W a - z)) = 2 W - 2 mu a^T = 0,    W a = z,
+
+    with ``sympy.solve`` (a linear system in the c m + c unknowns). Returns (x, z, a, W, solutions)."""
     x, z = vec("x", d), vec("z", c)
     a = x.col_join(sp.Matrix([1])) if bias else x
+    m = a.shape[0]
+    W = sp.Matrix(c, m, sp.symbols(f"w1:{c * m + 1}", real=True))
+    mu = vec("mu", c)
+    stationarity = list(W - mu * a.T)
+    feasibility = list(W * a - z)
+    sols = sp.solve(stationarity + feasibility, list(W) + list(mu), dict=True)
+    return x, z, a, W, sols
+
+
+def l1_closed_form_residuals(c: int = 2, d: int = 3, bias: bool = True) -> dict[str, sp.Expr | sp.Matrix]:
+    """Residuals of L1 for symbolic x in R^d, z in R^c: the solved Lagrange system
+    (``l1_lagrange_solution``) against the stated minimiser z a^T / ||a||^2, its multiplier z / ||a||^2
+    and value ||z||^2 / ||a||^2; ``solutions`` counts the solutions found (exactly one is claimed)."""
+    x, z, a, W, sols = l1_lagrange_solution(c, d, bias)
     X = sumsq(a)
-    W = z * a.T / X
-    mu = z / X
+    if len(sols) != 1:
+        return {"number of Lagrange solutions - 1": sp.Integer(len(sols) - 1)}
+    sol = sols[0]
+    Ws = W.subs(sol)
+    mu = vec("mu", c).subs(sol)
+    free = Ws.free_symbols - set(x) - set(z)
     return {
-        "feasibility W a - z": W * a - z,
-        "stationarity W - mu a^T": W - mu * a.T,
-        "value ||W||^2 - ||z||^2 / X": sumsq(W) - sumsq(z) / X,
+        "solved W - z a^T / X": Ws - z * a.T / X,
+        "solved mu - z / X": mu - z / X,
+        "value ||W||^2 - ||z||^2 / X": sumsq(Ws) - sumsq(z) / X,
+        "unknowns left free by the solution (uniqueness)": sp.Integer(len(free)),
     }
 
 
 def check_l1_closed_form(budget: Budget) -> CheckResult:
-    """L1's closed form satisfies the Lagrange conditions (with and without bias; c = 2, d = 3)."""
-    res = {f"{k} (bias)": v for k, v in l1_closed_form_residuals(2, 3, True).items()}
-    res.update({f"{k} (bias-free)": v for k, v in l1_closed_form_residuals(2, 3, False).items()})
-    return prove_zero(res, {}, "L1 Lagrange conditions")
+    """L1's minimiser derived, not assumed: sympy.solve of the Lagrange system for a general W has one
+    solution, W = z a^T / ||a||^2 with value ||z||^2 / ||a||^2 (with and without bias; c = 2, d = 3).
+    The objective is strictly convex (Hessian 2 I) and the constraint affine, so the unique stationary
+    point is the unique minimiser. Then the product's ``minnorm.minnorm_map`` / ``minnorm_value`` at a
+    rational point must equal the solved W and value (CLOSED_FORM_TOL)."""
+    import numpy as np
+    from normalign.numerics.maths import minnorm as mn
+    from normalign.numerics.tolerances import CLOSED_FORM_TOL
+
+    res: dict[str, sp.Expr | sp.Matrix] = {}
+    worst, bad = 0.0, []
+    point: dict[sp.Symbol, sp.Expr] = {}  # a rational point: the product is compared there, and a residual
+    for bias in (True, False):            # that does not simplify to 0 is evaluated there (refuted if != 0)
+        tag = "bias" if bias else "bias-free"
+        res.update({f"{k} ({tag})": v for k, v in l1_closed_form_residuals(2, 3, bias).items()})
+        x, z, _, W, sols = l1_lagrange_solution(2, 3, bias)
+        point = {**dict(zip(x, (sp.Rational(3, 2), -2, sp.Rational(1, 3)))), **dict(zip(z, (1, sp.Rational(-5, 4))))}
+        if len(sols) != 1:
+            continue
+        Wv = np.array(W.subs(sols[0]).subs(point).evalf(30).tolist(), dtype=np.float64)
+        xf = np.array([float(point[s]) for s in x])
+        zf = np.array([float(point[s]) for s in z])
+        r = max(float(np.abs(mn.minnorm_map(xf, zf, bias) - Wv).max() / np.abs(Wv).max()),
+                abs(mn.minnorm_value(xf, zf, bias) - float(np.sum(Wv * Wv))) / float(np.sum(Wv * Wv)))
+        worst = max(worst, r)
+        if not r <= CLOSED_FORM_TOL:
+            bad.append({"bias": bias, "x": xf, "z": zf, "solved_W": Wv, "product_W": mn.minnorm_map(xf, zf, bias)})
+    out = prove_zero(res, point, "L1 Lagrange system solved for a general W")
+    if out.outcome != Outcome.VERIFIED:
+        return out
+    out.detail += f"; product minnorm_map / minnorm_value at a rational point: worst {worst:.1e} (tol {CLOSED_FORM_TOL:.1e})"
+    if bad:
+        return CheckResult(Outcome.REFUTED, worst, out.instances, out.detail, bad, tolerance=CLOSED_FORM_TOL)
+    return out
 
 
 def check_l1_pythagoras_general(budget: Budget) -> CheckResult:

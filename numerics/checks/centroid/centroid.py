@@ -25,7 +25,7 @@ from normalign.numerics.engine.network import CPANetwork
 from normalign.numerics.tolerances import ALIGNED_TOL, matmul_tol
 
 from normalign.checks import Budget, CheckResult, verdict
-from normalign.property import search
+from normalign.conjecture import conjecture
 from normalign.strategies import matrices, nonzero_vectors
 
 
@@ -138,49 +138,65 @@ def _p1_strategy():
                             read_out(c, K), st.floats(0.1, 0.9)))))
 
 
+def _p1_case(case) -> dict[str, Any]:
+    x, a, W2, frac = case
+    return {"x": x, "a": a, "W2": W2, "frac": frac, "u": W2 @ a}
+
+
+def _p1_from_case(c: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    return (np.asarray(c["x"], dtype=np.float64), np.asarray(c["a"], dtype=np.float64),
+            np.asarray(c["W2"], dtype=np.float64).reshape(-1, len(c["a"])), float(c["frac"]))
+
+
+@conjecture(id="P1", strategy=_p1_strategy(), tol=1.0, examples=(100, 1000), to_case=_p1_case,
+            from_case=_p1_from_case)
+def p1_centroid_alignment(case) -> float:
+    """P1 on constructed aligned networks.
+
+    mu = (1^T u) x with u = W2 a (closed form), and CA = sign(1^T u) wherever 1^T u != 0, over matmul_tol
+    (cases outside the hypotheses u != 0, 1^T u != 0 have residual 0)."""
+    x, a, W2, frac = case
+    u = W2 @ a
+    s = float(u.sum())
+    if np.linalg.norm(u) == 0 or abs(s) < 1e-6 * np.linalg.norm(u):
+        return 0.0  # outside the hypotheses u != 0, 1^T u != 0
+    if np.abs(u).max() < 1e-150 or np.abs(x).max() < 1e-150:
+        return 0.0  # near the subnormal range rounding is no longer relative: tolerances do not apply
+    net = _one_point_net(x, a, W2, frac)
+    geo = analyze(net, x[None], jacobian=False)
+    tol = matmul_tol(2, max(net.widths))
+    mu_err = np.abs(geo.centroid[0] - s * x).max() / (np.abs(W2).sum() * a.max() * np.abs(x).max())
+    ca = geo.centroid_alignment
+    ca_err = np.inf if np.ma.getmaskarray(ca)[0] else abs(float(ca[0]) - np.sign(s))
+    return float(max(mu_err, ca_err) / tol)
+
+
+@conjecture(id="P1", strategy=_p1_strategy(), tol=1.0, drops=("sum_u_nonzero",), expect="fails", planted=True,
+            examples=(300, 2000), to_case=_p1_case, from_case=_p1_from_case)
+def planted_p1_no_sum(case) -> float:
+    """planted P1 without 1^T u != 0.
+
+    'J = u x^T (u != 0) gives CA = sign(1^T u)' without 1^T u != 0: inf where CA is undefined or wrong."""
+    x, a, W2, frac = case
+    u = W2 @ a
+    if not np.linalg.norm(u) > 0:
+        return 0.0
+    geo = analyze(_one_point_net(x, a, W2, frac), x[None], jacobian=False)
+    ca = geo.centroid_alignment
+    wrong = np.ma.getmaskarray(ca)[0] or abs(float(ca[0]) - np.sign(u.sum())) > matmul_tol(2, 4)
+    return float("inf") if wrong else 0.0
+
+
 def property_p1_hypothesis(budget: Budget) -> CheckResult:
     """Hypothesis search (shrinking) over one-hidden-layer nets with rows a_k x^T: mu = (1^T u) x with
     u = W2 a (closed form), and CA = sign(1^T u) wherever 1^T u != 0 (residual / matmul_tol)."""
-    def residual(case) -> float:
-        x, a, W2, frac = case
-        u = W2 @ a
-        s = float(u.sum())
-        if np.linalg.norm(u) == 0 or abs(s) < 1e-6 * np.linalg.norm(u):
-            return 0.0  # outside the hypotheses u != 0, 1^T u != 0
-        if np.abs(u).max() < 1e-150 or np.abs(x).max() < 1e-150:
-            return 0.0  # near the subnormal range rounding is no longer relative: tolerances do not apply
-        net = _one_point_net(x, a, W2, frac)
-        geo = analyze(net, x[None], jacobian=False)
-        tol = matmul_tol(2, max(net.widths))
-        mu_err = np.abs(geo.centroid[0] - s * x).max() / (np.abs(W2).sum() * a.max() * np.abs(x).max())
-        ca = geo.centroid_alignment
-        ca_err = np.inf if np.ma.getmaskarray(ca)[0] else abs(float(ca[0]) - np.sign(s))
-        return float(max(mu_err, ca_err) / tol)
-
-    return search(_p1_strategy(), residual, 1.0, budget, "P1 on constructed aligned networks",
-                  examples=(100, 1000), to_case=_p1_case)
+    return p1_centroid_alignment.check(budget)
 
 
 def planted_p1_no_sum_hypothesis(budget: Budget) -> CheckResult:
     """Planted: 'J = u x^T (u != 0) gives CA = sign(1^T u)' without 1^T u != 0. Hypothesis shrinks to a
     u with 1^T u = 0, where the centroid vanishes and CA is undefined (residual inf there)."""
-    def residual(case) -> float:
-        x, a, W2, frac = case
-        u = W2 @ a
-        if not np.linalg.norm(u) > 0:
-            return 0.0
-        geo = analyze(_one_point_net(x, a, W2, frac), x[None], jacobian=False)
-        ca = geo.centroid_alignment
-        wrong = np.ma.getmaskarray(ca)[0] or abs(float(ca[0]) - np.sign(u.sum())) > matmul_tol(2, 4)
-        return float("inf") if wrong else 0.0
-
-    return search(_p1_strategy(), residual, 1.0, budget, "planted P1 without 1^T u != 0",
-                  examples=(300, 2000), to_case=_p1_case)
-
-
-def _p1_case(case) -> dict[str, Any]:
-    x, a, W2, frac = case
-    return {"x": x, "a": a, "W2": W2, "frac": frac, "u": W2 @ a}
+    return planted_p1_no_sum.check(budget)
 
 
 def converse_network(x: np.ndarray, w: np.ndarray) -> CPANetwork:

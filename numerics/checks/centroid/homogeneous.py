@@ -18,11 +18,15 @@ square activations; an independent autograd gradient norm for the scalar relatio
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import strategies as st
+from normalign.numerics.checks.centroid.power_diagram import net_case, net_from_case
 from normalign.numerics.engine.geometry import analyze, region_maps
 from normalign.numerics.engine.network import CPANetwork
 from normalign.numerics.tolerances import matmul_tol
 
 from normalign.checks import Budget, CheckResult, verdict
+from normalign.conjecture import Conjecture
+from normalign.strategies import cpa_networks, points_for
 
 
 def _bias_free_cpa(rng: np.random.Generator, c: int | None = None, bias: bool = False) -> tuple[CPANetwork, np.ndarray]:
@@ -211,7 +215,11 @@ def planted_p2_scalar_fit_no_norm(budget: Budget) -> CheckResult:
 
 
 def check_p2_trained_fit(budget: Budget) -> CheckResult:
-    """Trained scalar bias-free ReLU nets (MSE to y = +-1, tiny): the exact relation behind the fit,
+    """SANITY CHECK (registered with ``sanity=True``; never makes P2 "verified"): the relation below is an
+    identity of every bias-free scalar net (Euler: f = <grad f, x>), so training adds nothing that
+    ``check_p2_scalar_fit`` does not already test; it only shows the relation on trained nets.
+
+    Trained scalar bias-free ReLU nets (MSE to y = +-1, tiny): the exact relation behind the fit,
     ``|y CA - 1/(||grad f|| ||x||)| = |f(x) - y| / (||grad f|| ||x||)`` (y CA = y f / (||g|| ||x||)),
     so y CA -> 1/(||grad f|| ||x||) as the fit becomes exact. Residual: the difference of the two
     sides, relative, over matmul_tol. Also reported in ``detail``: the worst fit error."""
@@ -238,30 +246,44 @@ def check_p2_trained_fit(budget: Budget) -> CheckResult:
     return verdict(res, 1.0, detail=f"|y CA - 1/(|g||x|)| vs |f - y|/(|g||x|); worst fit error {fit_err:.2e}")
 
 
-def _euler_property(budget: Budget, bias: bool) -> CheckResult:
-    from hypothesis import strategies as st
-    from normalign.numerics.checks.centroid.power_diagram import net_case
-
-    from normalign.property import search
-    from normalign.strategies import cpa_networks, points_for
-
-    strat = cpa_networks(bias=bias, activations=("relu", "leaky_relu")).flatmap(
+def _euler_cases(bias: bool):
+    """(net, X): a drawn ReLU / leaky-ReLU network (with biases iff ``bias``) and points for it."""
+    return cpa_networks(bias=bias, activations=("relu", "leaky_relu")).flatmap(
         lambda n: st.tuples(st.just(n), points_for(n.input_dim)))
 
-    def residual(case) -> float:
-        net, X = case
-        return float(relu_euler_residuals(net, X).max() / matmul_tol(len(net.layers), max(net.widths)))
 
-    return search(strat, residual, 1.0, budget, f"Euler J x = f (bias={bias}), residual / matmul_tol",
-                  examples=(100, 1000), to_case=lambda case: {**net_case(case[0]), "X": case[1]})
+def _net_points_case(case: tuple[CPANetwork, np.ndarray]) -> dict:
+    return {**net_case(case[0]), "X": case[1]}
+
+
+def _net_points_from_case(c: dict) -> tuple[CPANetwork, np.ndarray]:
+    return net_from_case(c), np.asarray(c["X"], dtype=np.float64).reshape(-1, len(c["weights"][0][0]))
+
+
+def _euler_residual(case: tuple[CPANetwork, np.ndarray]) -> float:
+    net, X = case
+    return float(relu_euler_residuals(net, X).max() / matmul_tol(len(net.layers), max(net.widths)))
+
+
+p2_euler = Conjecture(
+    id="P2", name="p2_euler", strategy=_euler_cases(bias=False), residual=_euler_residual, tol=1.0,
+    doc="Euler J x = f (bias=False), residual / matmul_tol", examples=(100, 1000),
+    to_case=_net_points_case, from_case=_net_points_from_case)
+"""P2 for bias-free ReLU / leaky-ReLU networks: J x = f(x), b = 0, <mu, x> = 1^T f(x)."""
+
+p2_euler_with_bias = Conjecture(
+    id="P2", name="p2_euler_with_bias", strategy=_euler_cases(bias=True), residual=_euler_residual, tol=1.0,
+    drops=("bias_free",), expect="fails", doc="Euler J x = f (bias=True), residual / matmul_tol",
+    examples=(100, 1000), to_case=_net_points_case, from_case=_net_points_from_case)
+"""The same claim with biases allowed (the hypothesis bias_free dropped): expected to fail."""
 
 
 def property_p2_euler_hypothesis(budget: Budget) -> CheckResult:
     """Hypothesis search (shrinking networks and points) for a bias-free ReLU / leaky-ReLU network that
     violates J x = f(x), b = 0 or <mu, x> = 1^T f(x)."""
-    return _euler_property(budget, bias=False)
+    return p2_euler.check(budget)
 
 
 def boundary_p2_euler_hypothesis_with_bias(budget: Budget) -> CheckResult:
     """The same search with biases allowed: hypothesis finds and shrinks a counterexample."""
-    return _euler_property(budget, bias=True)
+    return p2_euler_with_bias.check(budget)

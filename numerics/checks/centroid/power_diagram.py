@@ -32,7 +32,7 @@ from normalign.numerics.engine.regions import Polytope, region_polytope
 from normalign.numerics.tolerances import matmul_tol
 
 from normalign.checks import Budget, CheckResult, verdict
-from normalign.property import search
+from normalign.conjecture import Conjecture
 from normalign.strategies import cpa_networks, points_for
 
 MAX_ENUM_UNITS: int = 8
@@ -153,14 +153,32 @@ def check_pd_subdivision(budget: Budget) -> CheckResult:
                    counterexample=lambda i: cases[i])
 
 
+def _pd_cases():
+    """(net, X): a drawn 2-4 layer ReLU / leaky-ReLU network of width <= 4 and 1-3 points for it."""
+    return cpa_networks(min_layers=2, max_layers=4, max_width=4, activations=("relu", "leaky_relu")).flatmap(
+        lambda net: st.tuples(st.just(net), points_for(net.input_dim, st.integers(1, 3))))
+
+
+def _pd_case(case: tuple[CPANetwork, np.ndarray]) -> dict[str, Any]:
+    return {**pd_residuals(*case, np.random.default_rng(0), n_per=3)[1], "X": case[1]}
+
+
+def _pd_from_case(c: dict[str, Any]) -> tuple[CPANetwork, np.ndarray]:
+    return net_from_case(c), np.asarray(c["X"], dtype=np.float64).reshape(-1, len(c["weights"][0][0]))
+
+
+pd_power_diagram = Conjecture(
+    id="PD", name="pd_power_diagram", strategy=_pd_cases(),
+    residual=lambda case: pd_residuals(*case, np.random.default_rng(0), n_per=3)[0], tol=1.0,
+    doc="PD on shrinking networks (residual / tol)", examples=(60, 600), to_case=_pd_case, from_case=_pd_from_case)
+"""PD: each layer's pattern is the argmin of its power diagram on the earlier region (power-distance
+excess over the tolerance, at the drawn points and 3 sampled points of each earlier region)."""
+
+
 def property_pd_hypothesis(budget: Budget) -> CheckResult:
     """Hypothesis search (shrinking networks and points) for a layer whose pattern is not the argmin of
     its power diagram on the earlier region (residual: power-distance excess / tol)."""
-    strat = cpa_networks(min_layers=2, max_layers=4, max_width=4, activations=("relu", "leaky_relu")).flatmap(
-        lambda net: st.tuples(st.just(net), points_for(net.input_dim, st.integers(1, 3))))
-    return search(strat, lambda case: pd_residuals(*case, np.random.default_rng(0), n_per=3)[0], 1.0, budget,
-                  "PD on shrinking networks (residual / tol)", examples=(60, 600),
-                  to_case=lambda case: pd_residuals(*case, np.random.default_rng(0), n_per=3)[1])
+    return pd_power_diagram.check(budget)
 
 
 def planted_pd_radius_sign(budget: Budget) -> CheckResult:

@@ -24,7 +24,7 @@ from normalign.numerics.tolerances import (
 )
 
 from normalign.checks import Budget, CheckResult, verdict
-from normalign.property import search
+from normalign.conjecture import conjecture
 from normalign.strategies import matrices, nonzero_vectors
 
 
@@ -66,7 +66,7 @@ def autograd_jacobian(net: CPANetwork, X: np.ndarray, upto: int | None = None) -
 
 def _random_net(rng: np.random.Generator, widths: tuple[int, ...], acts: list[str] | None = None,
                 bias: bool = True) -> CPANetwork:
-    Ws = [rng.normal(size=(o, i)) / np.sqrt(i) for i, o in zip(widths, widths[1:])]
+    Ws = [rng.normal(size=(o, i)) / np.sqrt(i) for i, o in itertools.pairwise(widths)]
     bs = [rng.normal(size=o) * 0.5 if bias else None for o in widths[1:]]
     return CPANetwork.from_arrays(Ws, bs, acts)
 
@@ -101,21 +101,31 @@ def check_scores_vs_svd(budget: Budget) -> CheckResult:
     return verdict(ratios, 1.0, detail="max |gram - svd| / tolerance over random and rank-one J")
 
 
+def _gram_path_cases():
+    """(J, x): J of shape (c, d), c <= 4, d <= 5, and x != 0."""
+    return st.integers(1, 4).flatmap(lambda c: st.integers(1, 5).flatmap(
+        lambda d: st.tuples(matrices(c, d), nonzero_vectors(d))))
+
+
+@conjecture(id="D1", strategy=_gram_path_cases(), tol=SCORE_TOL, examples=(150, 3000),
+            to_case=lambda case: {"J": case[0], "x": case[1]},
+            from_case=lambda c: (np.asarray(c["J"], dtype=np.float64), np.asarray(c["x"], dtype=np.float64)))
+def scores_gram_path(case: tuple[np.ndarray, np.ndarray]) -> float:
+    """D1 scores, Gram route vs SVD.
+
+    max |gram - svd| over the Frobenius ratio and PC1 (J with ||J|| < 1e-3 skipped: residual 0)."""
+    J, x = case
+    if np.linalg.norm(J) < 1e-3:
+        return 0.0
+    got = scores_from_jacobians(J[None], x[None])
+    ref = svd_scores(J, x)
+    return float(max(abs(got[k][0] - ref[k]) for k in ("frobenius_ratio", "pc1")))
+
+
 def property_scores_gram_path(budget: Budget) -> CheckResult:
     """Hypothesis search (shrinking) for a J whose Frobenius ratio or PC1 differs between the Gram
     route and the SVD oracle by more than SCORE_TOL."""
-    def residual(case: tuple[np.ndarray, np.ndarray]) -> float:
-        J, x = case
-        if np.linalg.norm(J) < 1e-3:
-            return 0.0
-        got = scores_from_jacobians(J[None], x[None])
-        ref = svd_scores(J, x)
-        return float(max(abs(got[k][0] - ref[k]) for k in ("frobenius_ratio", "pc1")))
-
-    strat = st.integers(1, 4).flatmap(lambda c: st.integers(1, 5).flatmap(
-        lambda d: st.tuples(matrices(c, d), nonzero_vectors(d))))
-    return search(strat, residual, SCORE_TOL, budget, "D1 scores, Gram route vs SVD", examples=(150, 3000),
-                  to_case=lambda case: {"J": case[0], "x": case[1]})
+    return scores_gram_path.check(budget)
 
 
 def planted_na_one_implies_rank_one(budget: Budget) -> CheckResult:

@@ -1,16 +1,19 @@
-"""Registry checks of G1: the GrokAlign estimators and offsets against the exact engine (oracle)."""
+"""Registry checks of G1: the GrokAlign estimators and offsets against the exact engine (oracle).
+
+Both Jacobian modes of the penalty module are checked against the engine's explicit ``(J_x, b_x)``:
+``jacobian="exact"`` (``check_g1_penalty_value``) and ``jacobian="estimate"`` with v fixed
+(``check_g1_estimate_fixed_v``), at c = 1 (``check_g1_estimator_exact_c1``) and in distribution
+(the z-tests of the squared estimator and of the planted un-squared one).
+"""
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import Literal
 
 import numpy as np
 import torch
 from normalign.numerics.engine.threads import single_threaded
-
-JacobianMode = Literal["exact", "estimate"]
-OffsetMode = Literal["jvp", "fd", "none"]
 from normalign.numerics.maths.grokalign import (
     GrokAlign,
     fd_shared_eps,
@@ -28,7 +31,7 @@ def _random_cpa(seed: int, d: int = 6, widths: tuple[int, ...] = (12, 12), c: in
 
     rng = np.random.default_rng(seed)
     dims = (d,) + widths + (c,)
-    Ws = [rng.standard_normal((o, i)) * math.sqrt(2.0 / i) for i, o in zip(dims, dims[1:])]
+    Ws = [rng.standard_normal((o, i)) * math.sqrt(2.0 / i) for i, o in itertools.pairwise(dims)]
     bs = [0.5 * rng.standard_normal(o) if bias else None for o in dims[1:]]
     net = CPANetwork.from_arrays(Ws, bs)
     return net, net.to_sequential()
@@ -82,9 +85,108 @@ def planted_g1_sqrt_estimator_unbiased(budget):
     return _z_check(budget, False, "planted G1 (sqrt estimator unbiased)")
 
 
+def _replayed_unit_vectors(n: int, c: int, seed: int) -> np.ndarray:
+    """The unit vectors a ``GrokAlign(..., generator=torch.Generator().manual_seed(seed))`` draws on its
+    first call, written out here: standard normals from torch's stream, each row normalised. (If the
+    module changed how it draws v, the fixed-v comparison below fails loudly rather than passing.)"""
+    v = torch.randn(n, c, generator=torch.Generator().manual_seed(seed), dtype=torch.float64).numpy()
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _sqrt_error(delta: np.ndarray, value2: np.ndarray) -> np.ndarray:
+    """Largest error of ``sqrt(e)`` when ``e`` (true value ``value2``) carries an absolute error ``delta``:
+    ``min(sqrt(delta), delta / sqrt(value2))`` (from |sqrt a - sqrt b| = |a - b| / (sqrt a + sqrt b))."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.minimum(np.sqrt(delta), np.where(value2 > 0, delta / np.sqrt(value2), np.inf))
+
+
+@single_threaded
+def check_g1_estimate_fixed_v(budget):
+    """G1's ``jacobian="estimate"`` path against the engine's explicit J, with v fixed:
+
+    - ``jacobian_fro2_estimate(V=v) = c ||J^T v||^2`` and ``jacobian_fro_estimate(V=v) = sqrt(c) ||J^T v||``
+      per point (compared as squares);
+    - over the symmetric family v in {+-q_1, ..., +-q_c} (q an orthonormal basis, E[v v^T] = I / c) the
+      mean of ``c ||J^T v||^2`` is ``||J||_F^2`` exactly (the unbiasedness identity, no sampling);
+    - the penalty module ``GrokAlign(model, lam, jacobian="estimate", squared=., offset=.)`` with a seeded
+      generator equals ``lam (mean_x sqrt(c) ||J^T v_x|| + mean_x ||b_x||^2)`` (squared: ``c ||J^T v_x||^2``)
+      with the same v replayed (``_replayed_unit_vectors``) and (J, b) from the engine.
+
+    c in {2, 3, 5, 10}; residual ``|got - want| / tolerance`` with tolerance ``matmul_tol(3, 12)`` times
+    the scale ``c ||J||_F^2`` of the squared terms (propagated through the square root by ``_sqrt_error``)."""
+    return _estimate_fixed_v(budget, planted=False)
+
+
+@single_threaded
+def planted_g1_estimate_sqrt_c_times_square(budget):
+    """Planted: the estimate path's ||J||_F term is ``sqrt(c) ||J^T v||^2`` (sqrt misplaced): the oracle of
+    ``check_g1_estimate_fixed_v`` with that formula against the same product calls; must be refuted."""
+    return _estimate_fixed_v(budget, planted=True)
+
+
+def _estimate_fixed_v(budget, planted: bool):
+    from normalign.numerics.checks.definitions.reference import ratio
+    from normalign.numerics.engine.geometry import region_maps
+    from normalign.numerics.tolerances import matmul_tol
+
+    from normalign.checks import verdict
+
+    tol = matmul_tol(3, 12)
+    lam = 0.7
+    res, cases = [], []
+    for i in range(budget.n(8, 40)):
+        seed = budget.seed * 100 + 50 + i
+        c = (2, 3, 5, 10)[i % 4]
+        net, model = _random_cpa(seed, c=c)
+        rng = np.random.default_rng(seed)
+        n = 12
+        X = rng.standard_normal((n, net.input_dim))
+        Xt = torch.as_tensor(X)
+        J, b = region_maps(net, X)
+        fro2 = (J**2).sum(axis=(1, 2))
+        delta = tol * c * fro2  # absolute rounding scale of c ||J^T v||^2
+        parts = {}
+        V = rng.standard_normal((n, c))
+        V /= np.linalg.norm(V, axis=1, keepdims=True)
+        want2 = c * (np.einsum("ncd,nc->nd", J, V) ** 2).sum(axis=1)
+        got2 = jacobian_fro2_estimate(model, Xt, V=torch.as_tensor(V)).detach().numpy()
+        got1 = jacobian_fro_estimate(model, Xt, V=torch.as_tensor(V)).detach().numpy()
+        parts["fro2 estimate, fixed v"] = ratio(got2 - want2, delta)
+        parts["fro estimate (squared), fixed v"] = ratio(got1**2 - want2, delta)
+        Q, _ = np.linalg.qr(rng.standard_normal((c, c)))
+        fam = np.vstack([Q.T, -Q.T])
+        x_rep = torch.as_tensor(np.repeat(X[:1], 2 * c, axis=0))
+        fam_mean = float(jacobian_fro2_estimate(model, x_rep, V=torch.as_tensor(fam)).detach().mean())
+        parts["symmetric family mean vs ||J||_F^2"] = ratio(np.array([fam_mean - fro2[0]]), delta[:1])
+        Vr = _replayed_unit_vectors(n, c, seed)
+        e2 = c * (np.einsum("ncd,nc->nd", J, Vr) ** 2).sum(axis=1)
+        b2 = (b**2).sum(axis=1)
+        b_tol = tol * (b2.mean() + 1e-300)
+        for squared in (False, True):
+            jterm, jerr = (e2, delta) if squared else (np.sqrt(e2), _sqrt_error(delta, e2))
+            if planted and not squared:
+                jterm = e2 / math.sqrt(c)  # sqrt(c) ||J^T v||^2
+            for offset in ("none", "jvp"):
+                want = lam * (jterm.mean() + (b2.mean() if offset == "jvp" else 0.0))
+                err = lam * (jerr.mean() + (b_tol if offset == "jvp" else 0.0))
+                g = torch.Generator().manual_seed(seed)
+                got = float(GrokAlign(model, lam, jacobian="estimate", squared=squared, offset=offset,
+                                      generator=g)(Xt).detach())
+                parts[f"module estimate squared={squared} offset={offset}"] = ratio(np.array([got - want]), np.array([err]))
+        worst_k = max(parts, key=lambda k: float(np.max(parts[k])))
+        res.append(float(np.max(parts[worst_k])))
+        cases.append({"seed": seed, "c": c, "worst": worst_k})
+    return verdict(res, 1.0, detail="G1 estimate path (fixed v, symmetric family, penalty module with replayed v) "
+                   "vs engine J: |got - want| / rounding tolerance", counterexample=lambda j: cases[j])
+
+
 @single_threaded
 def check_g1_estimator_exact_c1(budget):
-    """G1: for c = 1 the one-vector estimate sqrt(c ||J^T v||^2) = |J| exactly (v = +-1)."""
+    """G1 at c = 1 through the product code: the penalty module's estimate path
+    ``GrokAlign(model, lam, jacobian="estimate", offset="none")`` equals ``lam mean_x ||J_x||_F`` (and
+    ``lam mean_x ||J_x||_F^2`` with ``squared=True``), and ``jacobian_fro_estimate`` equals ``||J_x||_F``
+    per point, with J from the engine (for c = 1, v = +-1, so the one-vector estimate is exact)."""
+    from normalign.numerics.checks.definitions.reference import ratio
     from normalign.numerics.engine.geometry import region_maps
     from normalign.numerics.tolerances import matmul_tol
 
@@ -94,11 +196,17 @@ def check_g1_estimator_exact_c1(budget):
     for i in range(budget.n(5, 50)):
         net, model = _random_cpa(budget.seed * 100 + i, c=1)
         X = np.random.default_rng(i).standard_normal((16, net.input_dim))
+        Xt = torch.as_tensor(X)
         J, _ = region_maps(net, X)
         exact = np.sqrt((J**2).sum(axis=(1, 2)))
-        est = jacobian_fro_estimate(model, torch.as_tensor(X), torch.Generator().manual_seed(i)).detach().numpy()
-        res.append(np.max(np.abs(est - exact) / exact))
-    return verdict(res, matmul_tol(3, 12), detail="G1 c = 1: relative |estimate - ||J||_F| (engine)")
+        est = jacobian_fro_estimate(model, Xt, torch.Generator().manual_seed(i)).detach().numpy()
+        res.append(float(np.max(ratio(est - exact, exact))))  # J = 0 (dead region): the estimate must be 0
+        for squared, want in ((False, exact.mean()), (True, (exact**2).mean())):
+            got = float(GrokAlign(model, 0.3, jacobian="estimate", offset="none", squared=squared,
+                                  generator=torch.Generator().manual_seed(i))(Xt).detach())
+            res.append(float(ratio(got - 0.3 * want, 0.3 * want)))
+    return verdict(res, matmul_tol(3, 12), detail="G1 c = 1: penalty module's estimate path and "
+                   "jacobian_fro_estimate vs the engine's ||J||_F, relative")
 
 
 @single_threaded

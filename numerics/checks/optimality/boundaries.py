@@ -25,7 +25,7 @@ from typing import Any
 
 import cvxpy as cp
 import numpy as np
-from normalign.numerics.checks.optimality.convex import feasible, inconclusive
+from normalign.numerics.checks.optimality.convex import agree, feasible, inconclusive
 from normalign.numerics.maths import minnorm as mn
 from normalign.numerics.maths.convex_problems import (
     MapProblem,
@@ -68,17 +68,16 @@ def _polish(W: np.ndarray, a: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 def best_aligned_shared(A: np.ndarray, labels: np.ndarray, i: int, r: float, c: int) -> float:
     """min sum_j CE(u <x~_i, x~_j>, y_j) over ||u|| <= r / ||x~_i||: the best shared W aligned at point i
-    (W = u x~_i^T has ||W||_F = ||u|| ||x~_i||)."""
+    (W = u x~_i^T has ||W||_F = ||u|| ||x~_i||). Posed as the shared problem of the 1 x k data row
+    s_j = <x~_i, x~_j> with a c x 1 map u (so it gets the suite's solver policy: retried settings, only
+    'optimal' counts); the witness is scaled into the ball and its loss recomputed in numpy, which must
+    agree with the solver's value."""
     s = A.T @ A[:, i]
-    u = cp.Variable(c)
-    obj = sum(cp.log_sum_exp(s[j] * u) - s[j] * u[int(labels[j])] for j in range(A.shape[1]))
-    pr = cp.Problem(cp.Minimize(obj), [cp.norm(u) <= r / float(np.linalg.norm(A[:, i]))])
-    pr.solve(solver="CLARABEL")
-    if pr.status != cp.OPTIMAL:
-        raise SolverInconclusive(f"aligned-at-point problem status {pr.status}")
-    uv = np.asarray(u.value)
-    uv = uv * min(1.0, r / float(np.linalg.norm(A[:, i])) / max(float(np.linalg.norm(uv)), 1e-300))
-    return float(sum(mn.loss_value("ce", s[j] * uv, int(labels[j])) for j in range(A.shape[1])))
+    radius = r / float(np.linalg.norm(A[:, i]))
+    val, out = SharedMapProblem("ce", c, 1, A.shape[1]).solve(s[None, :], labels, radius)
+    uv = feasible(out["W"], radius, "fro")[:, 0]
+    loss = float(sum(mn.loss_value("ce", s[j] * uv, int(labels[j])) for j in range(A.shape[1])))
+    return agree(val, loss, 1 + r * float(np.linalg.norm(A, axis=0).sum()), f"aligned at point {i}")
 
 
 def dense_measure(A: np.ndarray, labels: np.ndarray, r: float, c: int) -> dict[str, Any]:
@@ -183,7 +182,10 @@ def boundary_l1(budget: Budget) -> CheckResult:
     W = feasible(W, r, "l1")
     uv = np.asarray(u.value)
     uv = uv * min(1.0, r / (float(np.abs(uv).sum()) * float(np.abs(a).sum())))
-    aligned = mn.loss_value("ce", uv * float(a @ a), y)
+    try:  # 'every aligned W is worse' needs the aligned optimum itself: its value must be its witness's
+        aligned = agree(float(pr.value), mn.loss_value("ce", uv * float(a @ a), y), 1 + r, "aligned l1 problem")
+    except SolverInconclusive as exc:
+        return inconclusive(str(exc), "l1 boundary")
     case = dict(x=x, y=y, c=c, r=r, W=W, solver_value=val, best_aligned=aligned)
     return _check_and_save("T1", "l1_not_aligned", "boundary_l1", case,
                            "entrywise l1 norm: the optimum is not aligned and every aligned W is strictly worse")
@@ -285,9 +287,19 @@ def verify_case(case: dict[str, Any]) -> tuple[bool, float, str]:
                         f"misalignment {mis:.6f} (max possible {pred:.6f})"
     if kind == "translation_not_aligned":
         x, J = np.asarray(case["x"]), np.asarray(case["J"])
+        t, alpha = np.asarray(case["t"]), float(case["alpha"])
+        # the witness must be the optimum for the translated data x + t: W_t = [J | b_pulled - J t] is
+        # feasible and reaches T1(c)'s closed-form optimum there (numpy)
+        at = mn.augment(x + t)
+        Wt = np.column_stack([J, np.asarray(case["b_pulled"]) - J @ t])
+        Rt = math.sqrt(alpha * float(at @ at))
+        loss = mn.loss_value("ce", Wt @ at, int(case["y"]))
+        opt = mn.optimal_loss("ce", int(case["c"]), Rt)
         na = mn.na_score(J, x)
-        ok = 1 - na > MISALIGN_POSITIVE
-        return ok, 1 - na, f"NA(J_g, x) = {na:.4f} (1 = aligned); the optimum for x has NA = 1"
+        ok = (float(np.sum(Wt * Wt)) <= alpha * (1 + SOLVER_FEAS_TOL) and abs(loss - opt) <= SOLVER_OBJ_TOL * (1 + Rt)
+              and 1 - na > MISALIGN_POSITIVE)
+        return ok, 1 - na, f"NA(J_g, x) = {na:.4f} (1 = aligned; the optimum for x has NA = 1); the witness is " \
+                           f"optimal for x + t: loss {loss:.8f} = opt {opt:.8f}"
     raise ValueError(f"unknown boundary case kind {kind!r}")
 
 

@@ -1,6 +1,10 @@
 """Convex-optimisation checks of L1, T1 (a)-(d), T1' and T2 (a)-(c) against their closed forms.
 
-Every solver answer counts only with status optimal and its witness recomputed in numpy. A check
+Every solver answer counts only with status optimal and its witness recomputed in numpy: the witness
+must satisfy the constraints in numpy (``feasible``, ``pooled_feasible``; a witness just outside is
+scaled in, one far outside makes the check inconclusive), the solver's objective must equal the
+objective of its witness recomputed in numpy (``agree``; else inconclusive), and every claim is judged
+on the numpy value, never on the number the solver reports. A check
 combines several *parts* (an objective against its closed form, a witness's feasibility, ...), each
 with its own tolerance from ``normalign.numerics.tolerances``; a check's ``worst_residual`` is the largest
 part residual **in units of that part's tolerance** (so <= 1 means verified), and ``detail`` lists
@@ -17,10 +21,11 @@ constraint is slack (T1(d), R > 1), it stays clearly positive (``normalign.numer
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from normalign.numerics.checks.parts import Part, combine, part
 from normalign.numerics.maths import minnorm as mn
 from normalign.numerics.maths.convex_problems import (
     LogitBallProblem,
@@ -46,61 +51,9 @@ from scipy.optimize import minimize
 
 from normalign.checks import Budget, CheckResult, Outcome
 
+__all__ = ["Part", "agree", "combine", "feasible", "inconclusive", "part", "pooled_feasible"]
+
 # ----------------------------------------------------------------------------------------- helpers
-
-
-@dataclass
-class Part:
-    """One measured quantity of a check: per-instance residuals against one tolerance."""
-
-    name: str
-    tol: float
-    residuals: list[float]
-    cases: list[dict[str, Any]]
-
-    def add(self, residual: float, case: dict[str, Any] | None = None) -> None:
-        self.residuals.append(float(residual))
-        self.cases.append(case or {})
-
-    @property
-    def worst_index(self) -> int:
-        r = np.asarray(self.residuals, dtype=np.float64)
-        return int(np.argmax(np.where(np.isnan(r), np.inf, r)))
-
-    @property
-    def worst(self) -> float:
-        return float(self.residuals[self.worst_index]) if self.residuals else 0.0
-
-    @property
-    def failed(self) -> bool:
-        return any(not (r <= self.tol) for r in self.residuals)
-
-
-def part(name: str, tol: float) -> Part:
-    return Part(name, tol, [], [])
-
-
-def combine(parts: list[Part], instances: int, detail: str) -> CheckResult:
-    """Refuted if any part exceeds its tolerance (its worst instance is the counterexample)."""
-    used = [p for p in parts if p.residuals]
-    if not used:
-        return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, f"{detail}: no instances were checked")
-    ratios = [_ratio(p.worst, p.tol) for p in used]
-    text = "; ".join(f"{p.name}: worst {p.worst:.2e} (tol {p.tol:.1e})" for p in used)
-    text = f"{detail} [worst_residual in units of each part's tolerance] {text}"
-    bad = [p for p in used if p.failed]
-    if bad:
-        cases = [dict(part=p.name, residual=p.worst, tol=p.tol, **p.cases[p.worst_index]) for p in bad]
-        return CheckResult(Outcome.REFUTED, max(ratios), instances, text, cases)
-    return CheckResult(Outcome.VERIFIED, max(ratios), instances, text)
-
-
-def _ratio(worst: float, tol: float) -> float:
-    if math.isnan(worst):
-        return math.inf
-    if tol > 0:
-        return worst / tol
-    return 0.0 if worst <= 0 else math.inf
 
 
 def inconclusive(reason: str, detail: str = "") -> CheckResult:
@@ -114,6 +67,16 @@ def feasible(W: np.ndarray, r: float, norm: str) -> np.ndarray:
     if nv > r * (1 + SOLVER_FEAS_TOL) + SOLVER_FEAS_TOL:
         raise SolverInconclusive(f"witness violates the {norm} budget in numpy ({nv:.3e} > {r:.3e})")
     return W * (r / nv) if nv > r else W
+
+
+def agree(solver_value: float, numpy_value: float, scale: float, what: str) -> float:
+    """The numpy value of a solver's witness, after checking that the solver's reported objective
+    agrees with it to ``SOLVER_OBJ_TOL * scale``: a solver whose value its own witness does not
+    reproduce decides nothing (inconclusive). Claims are then judged on the numpy value only."""
+    if not abs(solver_value - numpy_value) <= SOLVER_OBJ_TOL * scale:
+        raise SolverInconclusive(f"{what}: solver value {solver_value:.10e} is not its witness's numpy value "
+                                 f"{numpy_value:.10e} (scale {scale:.3e})")
+    return numpy_value
 
 
 def _unit(rng: np.random.Generator, d: int) -> np.ndarray:
@@ -182,7 +145,8 @@ def check_l1_solver(budget: Budget) -> CheckResult:
                     ref = mn.minnorm_value(x, z, bias)
                     W0 = mn.minnorm_map(x, z, bias)
                     case = dict(c=c, d=d, bias=bias, x=x, z=z)
-                    obj.add(abs(val - ref) / ref, case)
+                    w2 = agree(val, float(np.sum(W * W)), ref, "L1 min-norm")
+                    obj.add(abs(w2 - ref) / ref, case)
                     arg.add(float(np.linalg.norm(W - W0) / np.linalg.norm(W0)), case)
                     feas.add(float(np.linalg.norm(W @ a - z) / np.linalg.norm(z)), case)
                     n += 1
@@ -207,8 +171,12 @@ def check_l1_near_optimal_set(budget: Budget) -> CheckResult:
                 opt = mn.minnorm_value(x, z)
                 for delta in (1e-2, 1e-3):
                     G = orth_direction(rng, c, a)
-                    val, W = prob.solve(a, G, math.sqrt(opt * (1 + delta)), z_fixed=z)
-                    Wn = W + np.outer(z - W @ a, a) / float(a @ a)  # exact feasibility, numpy
+                    r = math.sqrt(opt * (1 + delta))
+                    val, W = prob.solve(a, G, r, z_fixed=z)
+                    if float(np.linalg.norm(W @ a - z)) > SOLVER_FEAS_TOL * (1 + float(np.linalg.norm(z))):
+                        raise SolverInconclusive("L1 near-optimal witness violates W a = z in numpy")
+                    agree(val, float(np.sum(G * W)), r, "L1 near-optimal <G, W>")
+                    Wn = feasible(W + np.outer(z - W @ a, a) / float(a @ a), r, "fro")  # W a = z, norm <= r
                     m = mn.misalignment(Wn, a)
                     p.add(abs(m * m - delta * opt) / opt, dict(c=c, d=d, x=x, z=z, delta=delta))
                     n += 1
@@ -235,6 +203,8 @@ def check_t1_closed_forms(budget: Budget) -> CheckResult:
             zs = mn.optimal_logits(loss, c, y, R)
             pb = ball.setdefault((loss, c), LogitBallProblem(loss, c))
             v, z = pb.solve(y, R)
+            z = feasible(z, R, "fro")  # ||z|| <= R in numpy
+            v = agree(v, mn.loss_value(loss, z, y), 1 + R, "logit ball")
             case = dict(it, R=R)
             val_p.add(abs(v - opt) / (1 + R), case)
             arg_p.add(float(np.linalg.norm(z - zs)) / (1 + R), case)
@@ -243,7 +213,7 @@ def check_t1_closed_forms(budget: Budget) -> CheckResult:
                 pf = full.setdefault((loss, c, d), MapProblem(loss, c, d + 1, "fro"))
                 vf, W = pf.solve(mn.augment(x), y, math.sqrt(alpha))
                 W = feasible(W, math.sqrt(alpha), "fro")
-                vf_np = mn.loss_value(loss, W @ mn.augment(x), y)
+                vf_np = agree(vf, mn.loss_value(loss, W @ mn.augment(x), y), 1 + R, "full (J, b) problem")
                 full_p.add(abs(vf_np - opt) / (1 + R), case)
     except SolverInconclusive as exc:
         return inconclusive(str(exc), "T1 closed forms")
@@ -271,8 +241,10 @@ def check_t1_aligned_exists(budget: Budget) -> CheckResult:
             val.add(abs(mn.loss_value(loss, W @ a, y) - opt) / (1 + R), case)
             if d <= 3 and 1e-2 <= float(np.linalg.norm(x)) <= 1e2:
                 pf = full.setdefault((loss, c, d), MapProblem(loss, c, d + 1, "fro"))
-                v, _ = pf.solve(a, y, math.sqrt(alpha))
-                beat.add(max(0.0, (opt - v) / (1 + R)), case)
+                v, Ws = pf.solve(a, y, math.sqrt(alpha))
+                Ws = feasible(Ws, math.sqrt(alpha), "fro")
+                v = agree(v, mn.loss_value(loss, Ws @ a, y), 1 + R, "full (J, b) problem")
+                beat.add(max(0.0, (opt - v) / (1 + R)), dict(case, W_solver=Ws))
     except SolverInconclusive as exc:
         return inconclusive(str(exc), "T1(a)")
     return combine([feas, val, beat], len(inst), f"T1(a): aligned minimiser on {len(inst)} instances")
@@ -283,7 +255,8 @@ def max_misalignment(loss: str, c: int, x: np.ndarray, y: int, alpha: float, nor
                      prob: MisalignProblem | None = None) -> tuple[float, float, np.ndarray]:
     """Largest <G, W> over the near-optimal set {norm(W) <= sqrt(alpha), l(W x~) <= opt + delta}, over
     ``n_dirs`` random unit G orthogonal to x~. Returns (solver max, numpy misalignment of the witness,
-    witness W re-verified in numpy: a witness that violates the norm or the level raises)."""
+    witness W re-verified in numpy: a witness that violates the norm or the level, or whose <G, W> is not
+    the solver's value, raises). The first entry is <G, W> recomputed in numpy."""
     a = mn.augment(x)
     r = math.sqrt(alpha)
     if opt is None:
@@ -297,8 +270,9 @@ def max_misalignment(loss: str, c: int, x: np.ndarray, y: int, alpha: float, nor
             raise SolverInconclusive(f"witness violates the {norm} budget in numpy")
         if mn.loss_value(loss, W @ a, y) > opt + delta + SOLVER_FEAS_TOL * (1 + r * math.sqrt(float(a @ a))):
             raise SolverInconclusive("witness violates the loss level in numpy")
-        if val > best[0]:
-            best = (val, mn.misalignment(W, a), W)
+        gw = agree(val, float(np.sum(G * W)), r, f"max <G, W> ({norm})")
+        if gw > best[0]:
+            best = (gw, mn.misalignment(W, a), W)
     return best
 
 
@@ -329,11 +303,13 @@ def t1_uniqueness(budget: Budget, norm: str, planted: bool = False) -> CheckResu
             pr = probs.setdefault((loss, c, d), MisalignProblem(loss, c, d + 1, norm))
             opt = None
             if norm == "l1":
-                opt, _ = MapProblem(loss, c, d + 1, "l1").solve(mn.augment(x), y, math.sqrt(alpha))
+                v_l1, W_l1 = MapProblem(loss, c, d + 1, "l1").solve(mn.augment(x), y, math.sqrt(alpha))
+                W_l1 = feasible(W_l1, math.sqrt(alpha), "l1")
+                opt = agree(v_l1, mn.loss_value(loss, W_l1 @ mn.augment(x), y), 1 + R, "l1 optimum")
             for delta_rel in deltas:
                 delta = delta_rel * R * mn.optimal_loss_slope(loss, c, R)
                 val, mis, W = max_misalignment(loss, c, x, y, alpha, norm, delta, rng, opt=opt, prob=pr)
-                m2 = max(val, mis) ** 2 / alpha
+                m2 = mis**2 / alpha  # numpy misalignment of the re-verified witness (>= <G, W>)
                 pred = mn.predicted_max_misalignment(loss, c, X, alpha, delta)
                 case = dict(it, norm=norm, delta=delta, delta_rel=delta_rel, solver_max=val,
                             witness_misalignment=mis, predicted=pred, W=W)
@@ -369,6 +345,16 @@ def planted_t1_aligned_l1(budget: Budget) -> CheckResult:
     return t1_uniqueness(budget, "l1", planted=True)
 
 
+def pooled_feasible(Ws: list[np.ndarray], budget: float) -> list[np.ndarray]:
+    """The pooled solver's witnesses scaled into {sum_i ||W_i||_F^2 <= budget} in numpy (a no-op unless
+    the solver's feasibility tolerance left them just outside); far outside is a solver failure."""
+    total = sum(float(np.sum(W * W)) for W in Ws)
+    if total > budget * (1 + SOLVER_FEAS_TOL) + SOLVER_FEAS_TOL:
+        raise SolverInconclusive(f"pooled witness violates sum ||W_i||^2 <= {budget:.3e} in numpy ({total:.3e})")
+    k = math.sqrt(budget / total) if total > budget else 1.0
+    return [k * W for W in Ws]
+
+
 def check_t1_pooled(budget: Budget) -> CheckResult:
     """T1 with the pooled constraint sum_i ||W_i||_F^2 <= n alpha (sparse: one W_i per point, including
     nearly parallel points): the full problem's optimum equals the logits problem's
@@ -397,15 +383,25 @@ def check_t1_pooled(budget: Budget) -> CheckResult:
                 Rs = np.sqrt(alpha * X)
                 scale = 1 + float(np.sum(Rs))
                 pf, pl = probs[loss]
-                vf, _ = pf.solve(A, labels, n_pts * alpha)
+                vf, outs = pf.solve(A, labels, n_pts * alpha)
+                Wf = pooled_feasible([outs[f"W{i}"] for i in range(n_pts)], n_pts * alpha)
+                vf = agree(vf, sum(mn.loss_value(loss, Wf[i] @ A[:, i], int(labels[i])) for i in range(n_pts)),
+                           scale, "pooled (W_i) problem")
                 vl, Z = pl.solve(labels, X, n_pts * alpha)
+                vl = agree(vl, sum(mn.loss_value(loss, Z[:, i], int(labels[i])) for i in range(n_pts)),
+                           scale, "pooled logits problem")
                 case = dict(loss=loss, xs=xs, labels=labels, alpha=alpha)
                 eq.add(abs(vf - vl) / scale, case)
                 Ws = [np.outer(Z[:, i], A[:, i]) / X[i] for i in range(n_pts)]
                 lnp = sum(mn.loss_value(loss, Ws[i] @ A[:, i], int(labels[i])) for i in range(n_pts))
                 al.add(abs(lnp - vl) / scale, case)
                 fe.add(sum(float(np.sum(W * W)) for W in Ws) / (n_pts * alpha) - 1, case)
-                vpp = sum(per_point[loss].solve(A[:, i], int(labels[i]), math.sqrt(alpha))[0] for i in range(n_pts))
+                vpp = 0.0
+                for i in range(n_pts):
+                    vi, Wi = per_point[loss].solve(A[:, i], int(labels[i]), math.sqrt(alpha))
+                    Wi = feasible(Wi, math.sqrt(alpha), "fro")
+                    vpp += agree(vi, mn.loss_value(loss, Wi @ A[:, i], int(labels[i])), 1 + float(Rs[i]),
+                                 "per-point problem")
                 ref = sum(mn.optimal_loss(loss, c, float(Ri)) for Ri in Rs)
                 pp.add(abs(vpp - ref) / scale, case)
                 k += 1
@@ -435,6 +431,8 @@ def check_t1p_rank_one(budget: Budget) -> CheckResult:
                 R = alpha * float(np.linalg.norm(x))
                 opt = mn.optimal_loss("ce", c, R)
                 v, J = MapProblem("ce", c, d, "nuc").solve(x, y, alpha)
+                J = feasible(J, alpha, "nuc")
+                v = agree(v, mn.loss_value("ce", J @ x, y), 1 + R, "nuclear relaxation")
                 s = np.linalg.svd(J, compute_uv=False)
                 case = dict(c=c, d=d, x=x, y=y, alpha=alpha)
                 val_p.add(abs(v - opt) / (1 + R), case)

@@ -18,11 +18,15 @@ import numpy as np
 from normalign.numerics.checks.centroid.power_diagram import net_case
 from normalign.numerics.engine.exact_robustness import (
     ExactRadius,
+    _norm,
     brute_force_radius,
+    flip_gap,
     in_region_l2,
     milp_radius,
+    predicted_class,
     region_search_l2,
     t2a_first_order,
+    verify_witness,
 )
 from normalign.numerics.engine.geometry import analyze
 from normalign.numerics.engine.network import CPANetwork
@@ -220,4 +224,124 @@ def boundary_t2a_global_radius(budget: Budget) -> CheckResult:
             res.append((lower - b) / b)
             cases.append({**net_case(net), "x": x, "exact_lower": lower, "bound": b})
     return verdict(res, EXACT_RADIUS_TOL, detail="(exact global radius - T2(a) bound) / bound",
+                   counterexample=lambda i: cases[i])
+
+
+# ----------------------------------------------------------------------------- certified lower bounds
+_NORMS = {"l2": lambda v: float(np.linalg.norm(v)), "linf": lambda v: float(np.abs(v).max()),
+          "l1": lambda v: float(np.abs(v).sum())}
+
+
+def first_strict_flip(net: CPANetwork, x: np.ndarray, y: int, v: np.ndarray, t_max: float) -> float | None:
+    """Smallest ``t`` in ``(0, t_max]`` with a strict class change at ``x + t v`` (a grid of 2000 steps,
+    then 80 bisections of the first crossing; the value returned is a verified strict flip)."""
+    ts = np.linspace(0.0, t_max, 2001)[1:]
+    hit = np.flatnonzero(flip_gap(net, x[None] + ts[:, None] * v[None], y) > 0)
+    for h in hit:
+        if flip_gap(net, (x + ts[h] * v)[None], y)[0] > 0:  # the same point in a single forward pass
+            break
+    else:
+        return None
+    lo, hi = (ts[h - 1] if h > 0 else 0.0), ts[h]
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if flip_gap(net, (x + mid * v)[None], y)[0] > 0:
+            hi = mid
+        else:
+            lo = mid
+    return float(hi)
+
+
+def closest_strict_flip(net: CPANetwork, x: np.ndarray, w: np.ndarray, norm: str, rng: np.random.Generator,
+                        n_dirs: int = 40) -> float:
+    """The closest strict flip found by walking back from the witness ``w`` as an outside reviewer would:
+    along the segment from ``x`` through ``w``, ``n_dirs`` rays near it and ``n_dirs`` random rays, each
+    scaled so that ``t = 1`` is at the witness's distance, searched to ``t = 1.5``."""
+    y = int(predicted_class(net, x[None])[0])
+    nrm = _NORMS[norm]
+    u = w - x
+    dirs = [u] + [u + 0.3 * np.linalg.norm(u) * rng.normal(size=x.size) for _ in range(n_dirs)] \
+        + [rng.normal(size=x.size) for _ in range(n_dirs)]
+    best = np.inf
+    for v in dirs:
+        v = v * (nrm(u) / nrm(v))
+        t = first_strict_flip(net, x, y, v, 1.5)
+        if t is not None:
+            best = min(best, t * nrm(v))
+    return best
+
+
+def lower_bound_residual(net: CPANetwork, x: np.ndarray, r: ExactRadius, rng: np.random.Generator,
+                         n_dirs: int = 40) -> float:
+    """``(lower - closest strict flip found) / lower`` (positive: `lower` is not a lower bound); ``inf``
+    when the witness is not a strict flip at distance ``radius``; 0 when there is no witness."""
+    if r.witness is None:
+        return 0.0
+    y = int(predicted_class(net, x[None])[0])
+    upper = r.radius if np.isfinite(r.radius) else r.extra.get("upper", np.nan)
+    if not verify_witness(net, x, y, r.witness) or not np.isclose(_NORMS[r.norm](r.witness - x), upper, rtol=1e-12,
+                                                                   atol=0.0):
+        return np.inf
+    closest = closest_strict_flip(net, x, r.witness, r.norm, rng, n_dirs)
+    return max(0.0, (r.lower - closest) / r.lower) if r.lower > 0 else 0.0
+
+
+def near_tie_network() -> CPANetwork:
+    """c = 1, d = 1: f(t) = 1e-8 - |t - 1| + 4 relu(t - 3/2). At x = 0 the class is 0 (f = -1 + 1e-8); f
+    rises to +1e-8 at t = 1 (strict flips on (1 - 1e-8, 1 + 1e-8)), falls, and crosses 0 again at t = 5/3.
+    The exact strict radius is 1 - 1e-8; a solver asking for a margin z >= 1e-6 jumps to 5/3."""
+    W0 = np.array([[1.0], [-1.0], [1.0]])
+    b0 = np.array([-1.0, 1.0, -1.5])
+    return CPANetwork.from_arrays([W0, np.array([[-1.0, -1.0, 4.0]])], [b0, np.array([1e-8])])
+
+
+def check_lower_bound_certified(budget: Budget) -> CheckResult:
+    """`ExactRadius.lower` is certified and `radius` attained: on random small 2-d networks (L-inf and L1
+    MILP, L2 region search; at full budget also brute force in all three norms) and on the near-tie
+    network, walking back from each witness finds no strict flip closer than `lower`, and the witness is
+    a strict flip at distance `radius`. Residual (lower - closest) / lower; tolerance 0 (a bound)."""
+    res, cases, sols = [], [], []
+    nets = list(_small_nets(budget, 76, d=2, max_width=5))
+    nets = nets[: budget.n(5, 60)]
+    for net, x, rng in nets:
+        rs = [milp_radius(net, x, "linf", R=1.5), milp_radius(net, x, "l1", R=1.5), region_search_l2(net, x, R=1.5)]
+        if budget.full:
+            rs += [brute_force_radius(net, x, n, R=1.5) for n in ("linf", "l1", "l2")]  # type: ignore[arg-type]
+        for r in rs:
+            sols.append(r)
+            res.append(lower_bound_residual(net, x, r, rng, n_dirs=budget.n(15, 40)))
+            cases.append({**net_case(net), "x": x, "norm": r.norm, "lower": r.lower, "radius": r.radius})
+    net, x = near_tie_network(), np.zeros(1)
+    rng = np.random.default_rng(budget.seed + 77)
+    for r in (milp_radius(net, x, "linf", R=3.0), milp_radius(net, x, "l1", R=3.0), region_search_l2(net, x, R=3.0)):
+        sols.append(r)
+        res.append(lower_bound_residual(net, x, r, rng))
+        cases.append({**net_case(net), "x": x, "norm": r.norm, "lower": r.lower, "radius": r.radius})
+    inc = _inconclusive(sols)
+    if inc:
+        return inc
+    return verdict(res, 0.0, detail=f"(lower - closest strict flip found walking back from the witness) / lower over "
+                   f"{len(res)} radii; witness a strict flip at distance radius", counterexample=lambda i: cases[i])
+
+
+def planted_margin_lower_bound(budget: Budget) -> CheckResult:
+    """Planted: 'the optimum of the margin MILP (z_k - z_y >= MILP_FLIP_MARGIN (1 + |f|)) is a lower bound
+    of the strict radius' (the old `lower`). The near-tie network refutes it (strict flip at 1 - 1e-8, the
+    margin optimum at 5/3), and so do random networks (by ~1e-6 relative)."""
+    from normalign.numerics.engine.exact_robustness import _margin, _milp_one
+
+    res, cases = [], []
+    items = [(near_tie_network(), np.zeros(1), np.random.default_rng(budget.seed + 78), 3.0)]
+    items += [(n, x, rng, 1.5) for n, x, rng in list(_small_nets(budget, 79, d=2, max_width=4))[: budget.n(2, 10)]]
+    for net, x, rng, R in items:
+        y = int(predicted_class(net, x[None])[0])
+        for norm in ("linf", "l1"):
+            for k in ([0] if net.output_dim == 1 else [k for k in range(net.output_dim) if k != y]):
+                status, obj, _, w, _ = _milp_one(net, x, y, k, norm, R, _margin(net, x), 30.0)
+                if status != 0 or not verify_witness(net, x, y, w):
+                    continue
+                planted = ExactRadius(norm, _norm(w - x, norm), w, "verified", lower=obj)
+                res.append(lower_bound_residual(net, x, planted, rng, n_dirs=budget.n(10, 40)))
+                cases.append({**net_case(net), "x": x, "norm": norm, "planted_lower": obj})
+    return verdict(res, 0.0, detail="(margin optimum - closest strict flip) / margin optimum",
                    counterexample=lambda i: cases[i])

@@ -8,13 +8,16 @@ from normalign.numerics.tolerances import CLOSED_FORM_TOL
 
 from normalign import strategies as S
 from normalign.checks import Budget, CheckResult
-from normalign.property import search
+from normalign.conjecture import conjecture
 
 # ------------------------------------------------------------------------------------- residuals
 
 
-def t2a_residual(case: dict) -> float:
-    """T2(a): (rho(J) - bound) / bound for J = v x^T / ||x||^2 + N_perp (J x = v); must be <= tol."""
+@conjecture(id="T2", strategy=S.robust_cases(), tol=CLOSED_FORM_TOL)
+def t2a_radius_bound(case: dict) -> float:
+    """T2(a) radius bound.
+
+    (rho(J) - bound) / bound for J = v x^T / ||x||^2 + N_perp (J x = v); must be <= tol."""
     x, v, b, N, y = case["x"], case["v"], case["b"], case["N"], case["y"]
     Np = N - np.outer(N @ x, x) / float(x @ x)
     J = np.outer(v, x) / float(x @ x) + Np
@@ -24,4 +27,4 @@ def t2a_residual(case: dict) -> float:
 
 def property_t2a(budget: Budget) -> CheckResult:
     """T2(a): every J with J x = v has robust radius <= ||x|| min_k (z_y - z_k) / |v_y - v_k|."""
-    return search(S.robust_cases(), t2a_residual, CLOSED_FORM_TOL, budget, "T2(a) radius bound")
+    return t2a_radius_bound.check(budget)

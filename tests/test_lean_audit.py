@@ -1,0 +1,364 @@
+"""The Lean audit without Lean (fast): the tokenizer, the allow-list, the hostile edits of issue 14 that
+must be rejected before Lean runs, the pins and their link to the registry, the status rules, the
+cache key, and where the build and the checker file go. The hostile edits that only the pinned
+checker file can catch run Lean in ``tests/test_lean.py``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from normalign import lean as L
+from normalign import lean_source as S
+from normalign import lean_statements as LS
+from normalign.registry import THEOREMS
+
+ALL_IDS = tuple(t.id for t in THEOREMS)
+NO_LEAN = Path("/nonexistent/lean")  # the audit must reject before it would run Lean
+
+
+# ----------------------------------------------------------------------------- tokenizer
+
+@pytest.mark.theorem("L1")
+def test_tokenizer_strings_chars_comments() -> None:
+    src = ('def s := "a \\" /- not a comment"  -- line comment axiom\n'
+           "def c := '\"'\n"
+           "/- outer /- nested -/ still comment axiom -/\n"
+           "/-- doc with \"quote -/\n"
+           'def rs := r#"raw " -/ "#\n'
+           "theorem t' : x₁ = «weird name» := rfl\n")
+    toks = S.tokenize(src)
+    words = [t.text for t in toks if t.kind == "ident"]
+    assert "axiom" not in words
+    assert [t.value for t in toks if t.kind == "string"] == ['a \\" /- not a comment', 'raw " -/ ']
+    assert [t.text for t in toks if t.kind == "char"] == ["'\"'"]
+    assert [t.line for t in toks if t.kind == "doc"] == [4]
+    assert "t'" in words and "x₁" in words and "«weird name»" in words
+    assert not any(t.text == "r" for t in toks)  # the raw string is one token
+    assert next(t for t in toks if t.text == "theorem").line == 6
+
+
+@pytest.mark.theorem("L1")
+def test_tokenizer_unterminated_is_a_violation() -> None:
+    for src in ('module\ndef s := "open', "module\n/- open /- -/", "module\ndef c := 'ab"):
+        v = S.parse(src).violations
+        assert len(v) == 1 and v[0].line == 2, (src, v)
+
+
+@pytest.mark.theorem("L1")
+def test_imports_every_form() -> None:
+    sf = S.parse("module\npublic import NormAlign.A\nimport Init.Data\nmeta import Lean\n"
+                 "public import all NormAlign.B\nimport Mathlib\n", {"NormAlign.A", "NormAlign.B"})
+    assert [(i.module, i.public, i.meta, i.all) for i in sf.imports] == [
+        ("NormAlign.A", True, False, False), ("Init.Data", False, False, False), ("Lean", False, True, False),
+        ("NormAlign.B", True, False, True), ("Mathlib", False, False, False)]
+    reasons = " | ".join(str(v) for v in sf.violations)
+    assert "4: import form `meta import`" in reasons
+    assert "5: `import all NormAlign.B` is not allowed (it is not a module named `all`" in reasons
+    assert "6: import of `Mathlib`: neither a module of the project nor Lean core" in reasons
+
+
+# ----------------------------------------------------------------------------- the real project
+
+@pytest.mark.theorem(*ALL_IDS)
+def test_project_passes_the_allow_list() -> None:
+    mods, parsed, violations = L.read_project(L.PROJECT)
+    assert violations == []
+    assert all(sf.is_module for sf in parsed.values())
+
+
+# ----------------------------------------------------------------------------- hostile edits
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "proofs_lean"
+    shutil.copytree(L.PROJECT, root, ignore=shutil.ignore_patterns("build", ".lake"))
+    return root
+
+
+def _append(root: Path, text: str, module: str = "Basic") -> None:
+    f = root / "NormAlign" / f"{module}.lean"
+    f.write_text(f.read_text() + "\n" + text)
+
+
+def _rejected(root: Path, *words: str) -> list[str]:
+    """The allow-list rejects the project, with ``words`` in one reason; so does the whole audit, and
+    every ID with a pin gets a failing status, before any Lean process would start."""
+    _, _, violations = L.read_project(root)
+    assert any(all(w in v for w in words) for v in violations), violations
+    audit = L.audit_project(root, NO_LEAN)
+    assert audit.files == {} and audit.checker is None
+    for t in THEOREMS:
+        col = L.lean_column(t.id, t.lean, audit, t.lean_not_formalised)
+        assert col == (L.REJECTED if t.lean else L.NO_STATEMENT) and (L.lean_failed(col) or not t.lean)
+    return violations
+
+
+@pytest.mark.theorem("L1")
+def test_hostile_sorry_under_message_wrapper(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    _append(root, "#guard_msgs (drop warning) in\ntheorem hidden : (1 : Nat) = 2 := by sorry\n")
+    _rejected(root, "#guard_msgs", "not allowed")
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("option", ["warn.sorry", "warningAsError", "linter.all", "pp.proofs"])
+def test_hostile_option_silencing_sorry(tmp_path: Path, option: str) -> None:
+    root = _copy(tmp_path)
+    _append(root, f"set_option {option} false\ntheorem hidden : (1 : Nat) = 2 := by sorry\n")
+    _rejected(root, f"option `{option}` is not allowed")
+
+
+@pytest.mark.theorem("PD")
+def test_hostile_kernel_check_off_around_decide(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    _append(root, "set_option debug.skipKernelTC true in\n"
+                  "theorem wrong_number : (2 : Nat) + 2 = 5 := by decide +kernel\n", "CrossCheck")
+    _rejected(root, "debug.skipKernelTC")
+
+
+@pytest.mark.theorem("L1")
+def test_hostile_import_all_hides_a_dependency(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / "NormAlign" / "Evil.lean").write_text("module\n\npublic section\n\ntheorem evil : True := trivial\n")
+    f = root / "NormAlign" / "MinNorm.lean"
+    f.write_text(f.read_text().replace("public import NormAlign.Basic",
+                                       "public import NormAlign.Basic\npublic import all NormAlign.Evil", 1))
+    _rejected(root, "import all NormAlign.Evil", "not a module named `all`")
+    sf = S.parse(f.read_text(), frozenset(L.project_modules(root)))
+    assert "NormAlign.Evil" in [i.module for i in sf.imports]  # the dependency is seen, not hidden
+
+
+@pytest.mark.theorem("L1")
+def test_hostile_axiom_between_string_literals(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    _append(root, 'def open_comment : String := "/-"\naxiom cheat : (1 : Nat) = 2\n'
+                  'def close_comment : String := "-/"\n')
+    _rejected(root, "command `axiom` is not allowed")
+    root2 = _copy(tmp_path / "b")
+    _append(root2, "def q : Char := '\"'\naxiom cheat : False\ndef q2 : Char := '\"'\n")
+    _rejected(root2, "axiom")
+
+
+@pytest.mark.theorem("L1")
+def test_hostile_axiom_mid_line(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    _append(root, "theorem ok : True := trivial axiom cheat : False\n")
+    _rejected(root, "axiom")
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("text, words", [
+    ('local notation:50 a " ≤ " b => a = b\n', "local"),
+    ('scoped infix:50 " ≤ " => fun a b => a = b\n', "scoped"),
+    ('notation:50 a " ≤ " b => a = b\n', "notation"),
+    ('macro "cheat" : tactic => `(tactic| sorry)\n', "macro"),
+    ("instance : LE Nat := ⟨fun _ _ => True⟩\n", "instance"),
+    ("attribute [instance] NormAlign.relu\n", "attribute"),
+    ("open Classical in\ntheorem t : True := trivial\n", "`... in`"),
+    ("run_cmd pure ()\n", "run_cmd"),
+    ("#eval 1\n", "#eval"),
+    ("@[implemented_by id] def f (n : Nat) : Nat := n\n", "implemented_by"),
+    ("opaque secret : Nat\n", "opaque"),
+    ("partial def loop (n : Nat) : Nat := loop n\n", "partial"),
+    ("theorem t : True := by run_tac pure ()\n", "run_tac"),
+    ("theorem t : (2 : Nat) = 2 := by exact?\n", "tactic `exact?`"),
+    ("theorem t : True := by\n  mystery_tactic\n", "tactic `mystery_tactic`"),
+    ("theorem t : (1 : Nat) = 1 := Lean.ofReduceBool _ _ rfl\n", "ofReduceBool"),
+    ("theorem t : True := by admit\n", "admit"),
+])
+def test_hostile_notation_instances_meta_code(tmp_path: Path, text: str, words: str) -> None:
+    root = _copy(tmp_path)
+    _append(root, text)
+    _rejected(root, words)
+
+
+@pytest.mark.theorem("L1")
+def test_hostile_unsafe_def_in_place_of_a_theorem(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    _append(root, "/-- [L1] -/\nunsafe def frob_minNormSol' : True := trivial\n", "MinNorm")
+    _rejected(root, "modifier `unsafe`")
+
+
+@pytest.mark.theorem("L1")
+def test_tag_inside_a_string_declares_nothing() -> None:
+    src = 'module\ndef s : String := "/-- [L1] -/ theorem string_thm : True := trivial"\n'
+    names = S.declared_names({"M": S.parse(src)})
+    assert set(names) == {"s"}  # the checker file then finds no `string_thm`: "missing" (test_lean.py)
+
+
+@pytest.mark.theorem("PD")
+@pytest.mark.parametrize("text", ["decide +native", "native_decide", "decide (config := { native := true })",
+                                  "bv_decide"])
+def test_hostile_native_decide(tmp_path: Path, text: str) -> None:
+    root = _copy(tmp_path)
+    _append(root, f"theorem wrong_number : (2 : Nat) + 2 = 5 := by {text}\n", "CrossCheck")
+    _rejected(root, "native" if "native" in text else "bv_decide")
+
+
+@pytest.mark.theorem("L1")
+def test_hostile_stale_olean_after_deleting_a_source(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / "build" / "NormAlign").mkdir(parents=True)
+    (root / "build" / "NormAlign" / "Gone.olean").write_bytes(b"stale")
+    f = root / "NormAlign" / "MinNorm.lean"
+    f.write_text(f.read_text().replace("public import NormAlign.Basic",
+                                       "public import NormAlign.Basic\npublic import NormAlign.Gone", 1))
+    _rejected(root, "import of `NormAlign.Gone`: neither a module of the project nor Lean core")
+    with pytest.raises(ValueError, match="not empty"):
+        L.audit_project(L.PROJECT, NO_LEAN, build=root / "build")  # a used build folder is refused
+
+
+@pytest.mark.theorem("L1")
+def test_build_and_checker_go_to_a_fresh_folder_outside_the_project(tmp_path: Path, monkeypatch) -> None:
+    """With a fake Lean: every module is built into one new empty folder (not under proofs_lean/),
+    the checker file is generated there, imports only project modules, and the folder is removed."""
+    root = _copy(tmp_path)
+    calls: list[tuple[Path, Path, Path, bool]] = []
+
+    def fake(lean, cwd, module, path, build, olean=True):
+        if not calls:
+            assert not any(build.iterdir())  # empty before the first module
+        calls.append((Path(cwd), Path(path), Path(build), olean))
+        if not olean:
+            text = (Path(cwd) / path).read_text()
+            imports = [ln.split()[1] for ln in text.splitlines() if ln.startswith("import ")]
+            assert set(imports) == set(L.project_modules(root))
+            assert f"theorem pinned_0 : {L._forall(LS.all_pins()[0].statement)} :=" in text
+        return L.FileResult(module, 0)
+
+    monkeypatch.setattr(L, "run_lean_file", fake)
+    a = L.audit_project(root, NO_LEAN)
+    builds = {b for _, _, b, _ in calls}
+    assert len(builds) == 1
+    (build,) = builds
+    assert not build.exists() and root not in build.parents and L.PROJECT not in build.parents
+    checker = [c for c in calls if not c[3]]
+    assert len(checker) == 1 and build in checker[0][0].parents
+    assert len(calls) == len(L.project_modules(root)) + 1
+    # with no message at all from Lean, nothing is "proved": #print showed no theorem
+    assert not any(r.status == L.PROVED for r in a.pins.values())
+
+
+# ----------------------------------------------------------------------------- pins
+
+@pytest.mark.theorem(*ALL_IDS)
+def test_registry_lean_is_the_list_of_pins() -> None:
+    ids = {t.id for t in THEOREMS}
+    for t in THEOREMS:
+        assert t.lean == LS.pinned_decls(t.id), t.id
+    assert {p.id for p in LS.all_pins()} <= ids
+    decls = [p.decl for p in LS.all_pins()]
+    assert len(decls) == len(set(decls)), "a declaration is pinned twice"
+    assert len({d.decl for d in LS.DEF_PINS}) == len(LS.DEF_PINS)
+
+
+@pytest.mark.theorem(*ALL_IDS)
+def test_pins_are_well_formed_and_their_definitions_pinned() -> None:
+    _, parsed, _ = L.read_project(L.PROJECT)
+    declared = S.declared_names(parsed)
+    project_defs = {n: d.keyword for n, d in declared.items()
+                    if d.keyword in ("def", "abbrev", "inductive", "structure", "constructor")}
+    names = {d.decl for d in LS.DEF_PINS}
+    for p in LS.all_pins():
+        L.split_statement(p.statement)
+        assert p.decl in declared and declared[p.decl].keyword == "theorem", p.decl
+        assert declared[p.decl].tag in (None, p.id), (p.decl, declared[p.decl].tag, p.id)  # docs agree
+        _, unpinned = L._used_defs(p.statement, names, project_defs)
+        assert unpinned == set(), (p.decl, unpinned)
+    for d in LS.DEF_PINS:
+        assert d.decl in declared and declared[d.decl].keyword in ("def", "abbrev", d.kind), d.decl
+        for e in d.equations:
+            L.split_statement(e)
+        _, unpinned = L._used_defs(" ".join(d.equations + d.constructors), names, project_defs)
+        assert unpinned == set(), (d.decl, unpinned)
+
+
+@pytest.mark.theorem("L1")
+def test_split_statement() -> None:
+    assert L.split_statement("{m : Nat} (x : Fin m → α) [C α] : P (x 0)") == ("{m : Nat} (x : Fin m → α) [C α]", "P (x 0)")
+    assert L.split_statement(": 1 = 1") == ("", "1 = 1")
+    assert L._forall("(n : Nat) : n = n") == "∀ (n : Nat), n = n"
+    with pytest.raises(ValueError):
+        L.split_statement("(n : Nat n = n")
+    with pytest.raises(ValueError):
+        L.split_statement("True")
+
+
+@pytest.mark.theorem("L1", "P1", "PD", "R1")
+def test_crosscheck_pins_come_from_python_not_from_the_file() -> None:
+    pins = LS.crosscheck_pins()
+    assert {p.decl.rsplit(".", 1)[1] for p in pins} >= {"l1_instances", "p1_instances", "pd_instances",
+                                                         "r1_instances"}
+    for p in pins:
+        assert p.statement.startswith(": ") and "decide" not in p.statement
+
+
+@pytest.mark.theorem("L1", "P1", "PD", "R1")
+def test_crosscheck_file_is_generated_and_python_values() -> None:
+    from normalign import lean_crosscheck as CC
+
+    assert CC.CROSSCHECK_FILE.read_text() == CC.render()
+    M, v = CC.min_norm([1, 2], [1, 1])  # z yᵀ/2 and 5/2 by hand
+    assert M == [[CC.F(1, 2), CC.F(1, 2)], [1, 1]] and v == CC.F(5, 2)
+
+
+# ----------------------------------------------------------------------------- statuses, printing, cache
+
+@pytest.mark.theorem("L1")
+def test_status_words_and_failure() -> None:
+    fails = {s: L.lean_failed(s) for s in L.STATUSES}
+    assert fails == {L.PROVED: False, L.PARTIAL: False, L.STATED: False, L.MISSING: True, L.FAILED: True,
+                     L.SORRY_IN_PROOF: True, L.REJECTED: True, L.NOT_CHECKED: False, L.STALE: False,
+                     L.NO_STATEMENT: False}
+
+
+@pytest.mark.theorem("L1")
+def test_lean_column_rules() -> None:
+    audit = L.LeanAudit(checked=True, pins={"N.a": L.PinResult("N.a", "L1", L.PROVED),
+                                            "N.b": L.PinResult("N.b", "L1", L.STATED)})
+    assert L.lean_column("L1", ("N.a",), audit) == L.PROVED
+    assert L.lean_column("L1", ("N.a",), audit, "T1(c)") == L.PARTIAL
+    assert L.lean_column("L1", ("N.a", "N.b"), audit) == L.STATED
+    assert L.lean_column("L1", ("N.a", "N.gone"), audit) == L.MISSING
+    assert L.lean_column("PD", ("N.a",), audit) == L.MISSING  # pinned for another ID
+    assert L.lean_column("L1", (), audit) == L.NO_STATEMENT
+    assert L.lean_column("L1", ("N.a",), L.LeanAudit(checked=False)) == L.NOT_CHECKED
+    assert L.lean_column("L1", ("N.a",), L.LeanAudit(checked=False, reason="no valid cache")) == L.STALE
+    audit.pins["N.a"].status = L.REJECTED
+    assert L.lean_column("L1", ("N.a", "N.b"), audit, "x") == L.REJECTED
+
+
+@pytest.mark.theorem("L1")
+def test_print_kind() -> None:
+    assert L.print_kind("theorem NormAlign.x.{u} : ∀ {α : Type u}, True :=\n<not imported>") == \
+        ("theorem", "", "NormAlign.x")
+    assert L.print_kind("@[expose] def NormAlign.norm2.{u} : Nat") == ("def", "", "NormAlign.norm2")
+    assert L.print_kind("unsafe def NormAlign.u : Nat") == ("def", "unsafe", "NormAlign.u")
+    assert L.print_kind("axiom NormAlign.cheat : False") == ("axiom", "", "NormAlign.cheat")
+    assert L.print_constructors("inductive N.Net : Type\nnumber of parameters: 1\nconstructors:\n"
+                                "N.Net.last : Nat → N.Net\nN.Net.cons : N.Net → N.Net") == ["N.Net.last", "N.Net.cons"]
+
+
+@pytest.mark.theorem("L1")
+def test_cache_key_covers_every_file_and_the_pins(tmp_path: Path, monkeypatch) -> None:
+    root = _copy(tmp_path)
+    k0 = L.source_key(root)
+    (root / "NormAlign" / "New.lean").write_text("module\n")
+    k1 = L.source_key(root)
+    (root / "NormAlign" / "New.lean").unlink()
+    assert k1 != k0 and L.source_key(root) == k0
+    (root / "notes.txt").write_text("x")
+    assert L.source_key(root) != k0
+    (root / "notes.txt").unlink()
+    monkeypatch.setattr(LS, "PINS", LS.PINS[:-1])
+    assert L.source_key(root) != k0
+
+
+@pytest.mark.theorem("L1")
+def test_lean_columns_without_lean(monkeypatch) -> None:
+    monkeypatch.setattr(L, "find_lean", lambda: None)
+    cols = L.lean_columns(THEOREMS, run=False)
+    assert {cols[t.id] for t in THEOREMS if t.lean} == {L.NOT_CHECKED}
+    assert {cols[t.id] for t in THEOREMS if not t.lean} <= {L.NO_STATEMENT}
