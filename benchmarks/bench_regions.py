@@ -2,14 +2,18 @@
 
 In one run, on the same small 2-d networks:
 
-1. the exact partition of a box (BFS over regions with HalfspaceIntersection): regions per second,
-   and the area defect (sum of region areas vs the box);
+1. the exact partition of a box (the complete walk through LP-certified facets, layer by layer, with
+   HalfspaceIntersection polygons): regions per second, whether the walk certified completeness, and
+   the area defect (sum of region areas vs the box, a diagnostic with a rounding floor); and the same
+   walk against brute force over all 2^K activation patterns on a small network whose regions near the
+   origin have inradius ~1e-4, in a box of half-width 1e5 (the old probe-step search lost about half);
 2. Chebyshev centres (linprog on HiGHS) of the regions found: centres per second;
 3. exact radii per second: the in-region L2 QP (cvxpy, Clarabel), the global L-inf MILP (HiGHS), the
    global L2 best-first region search;
 4. the exact global L-inf radius of the same points by MILP and by brute force (every region in the
-   domain box enumerated, one LP per region and target): both times, their ratio, and the largest
-   relative disagreement of the radii (both witnesses re-verified by a forward pass).
+   domain box enumerated, one LP per region and target): both times, their ratio, the largest
+   relative disagreement of the radii (both witnesses re-verified by a forward pass), and the widest
+   certified bracket (radius - lower) / radius.
 
 Run: ``/work/venv/bin/python benchmarks/bench_regions.py [--points 6] [--width 8]``.
 No timing assertions anywhere (DEVELOPERS.md).
@@ -24,7 +28,7 @@ import numpy as np
 
 from normalign.numerics.engine.exact_robustness import brute_force_radius, in_region_l2, milp_radius, region_search_l2
 from normalign.numerics.engine.network import CPANetwork
-from normalign.numerics.engine.regions import chebyshev, enumerate_partition
+from normalign.numerics.engine.regions import brute_force_regions, chebyshev, enumerate_partition, walk_regions
 
 
 def _net(seed: int, width: int, depth: int, classes: int) -> CPANetwork:
@@ -51,7 +55,23 @@ def main(argv: list[str] | None = None) -> int:
     t_part = time.perf_counter() - t
     print(f"network 2-{'-'.join([str(a.width)] * a.depth)}-3; box [-3,3]^2")
     print(f"partition: {len(part.regions)} regions in {t_part:.3f} s = {len(part.regions) / t_part:.1f} regions/s "
-          f"(area defect {part.area_defect:.1e})")
+          f"(complete: {part.complete}, thin cells {len(part.thin)}, area defect {part.area_defect:.1e} "
+          f"<= floor {part.area_tol:.1e})")
+
+    rng0 = np.random.default_rng(0)
+    tiny = CPANetwork.from_arrays([rng0.normal(size=(o, i)) for i, o in ((2, 5), (5, 4), (4, 2))],
+                                  [rng0.normal(size=o) * 1e-2 for o in (5, 4, 2)])
+    H = np.full(2, 1e5)
+    t = time.perf_counter()
+    walk = walk_regions(tiny, -H, H)
+    t_walk = time.perf_counter() - t
+    t = time.perf_counter()
+    ref, _ = brute_force_regions(tiny, -H, H)
+    t_ref = time.perf_counter() - t
+    got = {c.key for c in walk.regions}
+    print(f"tiny regions, box half-width 1e5 (2-5-4-2, biases ~1e-2): walk {len(got)} regions in {t_walk:.3f} s "
+          f"(complete: {walk.complete}); brute force over 2^9 patterns {len(ref)} in {t_ref:.3f} s; equal: "
+          f"{got == set(ref)}; smallest inradius {min(c.radius for c in walk.regions):.1e}")
 
     t = time.perf_counter()
     cs = [chebyshev(r.poly) for r in part.regions]
@@ -85,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"brute-force L-inf (enumerate {sum(b.regions for b in bf)} regions, LP each): {t_bf:.3f} s; "
           f"MILP {t_milp:.3f} s; brute force / MILP = {t_bf / t_milp:.1f}x; "
           f"max relative radius disagreement {dis:.1e} (verified {sum(b.verified for b in bf)}/{len(bf)})")
+    widths = [(r.radius - r.lower) / r.radius for r in mil + bf + l2 if r.verified and np.isfinite(r.radius)]
+    print(f"certified brackets (radius - lower) / radius: max {max(widths):.1e} over {len(widths)} radii")
     fo = np.array([r.radius for r in l2])
     print("exact global L2 radii:", np.round(fo, 4).tolist())
     return 0

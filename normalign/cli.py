@@ -4,6 +4,12 @@
   check; one row per theorem ID, then the measured claims; exit 1 when any ID is FAILED (a check found
   the opposite of what it expects, or Lean failed) or inconclusive (see ``normalign.verify``).
 - ``normalign lean-setup [DIR] [--dry-run]``: install a core Lean 4 for ``proofs_lean/`` (``normalign.lean_setup``).
+- ``normalign search TARGET [--examples N | --time S] [--seed] [--workers N] [--scheduler ADDRESS]
+  [--corpus DIR] [--engine {random,targeted,optimise,crosshair}]``: counterexample search over
+  conjectures (an ID, ``ID:hypothesis``, or ``path/file.py:name``); exit 1 when one is found
+  (``normalign.search``).
+- ``normalign report [--out DIR] [--from FILE] [--run]``: the last verify run (saved by ``normalign verify``
+  in ``.cache/verify-last.json``) as one static HTML page plus a Markdown twin (``normalign.report_html``).
 - ``normalign analyze MODEL POINTS [--json]``: per-point exact geometry of a CPA network.
 - ``normalign plot-regions MODEL [...]``: PNG of the exact 2-d partition (see ``normalign.numerics.experiments.plotting``).
 - ``normalign experiment NAME [...]``: the experiments behind the measured claims (``grokalign``,
@@ -22,6 +28,7 @@ import importlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -61,6 +68,7 @@ def _run(argv: list[str]) -> int:
     if argv and argv[0] in ("experiment", "plot-regions"):
         return _dispatch(argv)
     args = _parser().parse_args(argv)
+    args.argv = argv
     try:
         return int(args.func(args))
     except UsageError as exc:
@@ -96,6 +104,20 @@ def _parser() -> argparse.ArgumentParser:
     _lean_setup_arguments(ls)
     ls.set_defaults(func=_cmd_lean_setup)
 
+    se = sub.add_parser("search", help="search conjectures for counterexamples (ID, ID:hypothesis, file.py:name)")
+    _search_arguments(se)
+    se.set_defaults(func=_cmd_search)
+
+    r = sub.add_parser("report", help="the last verify run as a static HTML page and a Markdown twin")
+    r.add_argument("--out", type=Path, default=Path("results/report"),
+                   help="output folder (default results/report): index.html, report.md, graph.svg, figures/")
+    r.add_argument("--from", dest="source", type=Path, default=None, metavar="FILE",
+                   help="render this run (a saved run, or `normalign verify --json` output) instead of the cached one")
+    r.add_argument("--run", action="store_true", help="run `normalign verify` first (quick budget, with Lean)")
+    r.add_argument("--results", type=Path, default=Path("results"),
+                   help="where the experiments wrote their figures (default results)")
+    r.set_defaults(func=_cmd_report)
+
     sub.add_parser("plot-regions", help="PNG of the exact 2-d partition (see --help of the subcommand)")
     sub.add_parser("experiment", help=f"training experiments: {', '.join(EXPERIMENTS)}")
     return p
@@ -123,13 +145,28 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         if i not in BY_ID:
             raise UsageError(f"unknown theorem ID {i!r}; known: {', '.join(BY_ID)}")
     budget = Budget("full" if args.full else "quick", args.seed)
+    t0 = time.perf_counter()
     reports = run_registry(budget, ids, include_slow=args.full, progress=None if args.quiet else stderr_progress)
     _attach_lean(reports, run_lean=not args.no_lean, progress=None if args.quiet else stderr_progress)
     if args.corpus is not None:
         paths = save_counterexamples(reports, args.corpus)
         print(f"saved {len(paths)} counterexample(s) under {args.corpus}", file=sys.stderr)
-    print(dumps(report_json(reports, budget)) if args.json else format_report(reports))
+    doc = report_json(reports, budget)
+    _save_last_run(doc, args, time.perf_counter() - t0)
+    print(dumps(doc) if args.json else format_report(reports))
     return exit_code(reports)
+
+
+def _save_last_run(doc: dict, args: argparse.Namespace, seconds: float) -> None:
+    """Keep the run for ``normalign report`` (``normalign.report_html.runs``); a cache that cannot be
+    written is a warning on stderr, never a failed verify."""
+    from normalign.report_html.runs import save_run
+
+    command = " ".join(["normalign", *getattr(args, "argv", ["verify"])])
+    try:
+        save_run(doc, command=command, seconds=seconds)
+    except OSError as exc:
+        print(f"normalign: warning: could not save the run for `normalign report`: {exc}", file=sys.stderr)
 
 
 def _attach_lean(reports: list, run_lean: bool, progress) -> None:
@@ -139,6 +176,46 @@ def _attach_lean(reports: list, run_lean: bool, progress) -> None:
     columns = lean_columns([r.theorem for r in reports], run=run_lean, progress=progress)
     for r in reports:
         r.lean = columns[r.theorem.id]  # "proved (partial)" is decided in normalign.lean
+
+
+# ------------------------------------------------------------------------------ search
+def _search_arguments(p: argparse.ArgumentParser) -> None:
+    from normalign.search import add_arguments
+
+    add_arguments(p)
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    """``normalign search``: see ``normalign.search`` (exit 0 none found, 1 found, 2 bad input)."""
+    from normalign.search import SearchInputError, run
+
+    try:
+        return run(args)
+    except SearchInputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# ------------------------------------------------------------------------------ report
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Render the cached run (``normalign.report_html``); with ``--run``, run verify first and return
+    its exit code, else 0 once the page is written."""
+    from normalign.report_html.build import build_report
+    from normalign.report_html.runs import ReportError, load_run
+
+    code = EXIT_OK
+    if args.run:
+        if args.source is not None:
+            raise UsageError("--run and --from exclude each other")
+        vargs = _parser().parse_args(["verify"])
+        vargs.argv = ["verify"]
+        code = _cmd_verify(vargs)
+    try:
+        run = load_run(args.source)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    files = build_report(run, args.out, args.results)
+    print(f"wrote {files.html} and {files.markdown} ({len(files.figures)} figures)")
+    return code
 
 
 # ------------------------------------------------------------------------------ analyze

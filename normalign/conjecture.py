@@ -40,9 +40,10 @@ import importlib
 import importlib.util
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -91,7 +92,7 @@ class Conjecture:
 
     id: str
     name: str
-    strategy: "SearchStrategy[Any]"
+    strategy: SearchStrategy[Any]
     residual: Callable[[Any], float]
     tol: float
     drops: tuple[str, ...] = ()
@@ -140,7 +141,7 @@ class Conjecture:
                                                examples=budget.n(*self.examples)))
 
 
-def conjecture(*, id: str, strategy: "SearchStrategy[Any]", tol: float, drops: tuple[str, ...] = (),
+def conjecture(*, id: str, strategy: SearchStrategy[Any], tol: float, drops: tuple[str, ...] = (),
                expect: Expectation = "holds", planted: bool = False, name: str | None = None,
                examples: tuple[int, int] = (150, 2000),
                to_case: Callable[[Any], dict[str, Any]] | None = None,
@@ -193,5 +194,5 @@ def load(ref: str) -> Conjecture:
     obj = getattr(module, attr, None)
     if not isinstance(obj, Conjecture):
         known = ", ".join(conjectures_in(module)) or "none"
-        raise LookupError(f"{where} has no conjecture {attr!r} (conjectures there: {known})")
+        raise LookupError(f"{where} has no conjecture {attr!r} (conjectures there: {known})")  # noqa: TRY004
     return obj

@@ -248,7 +248,8 @@ def run_lean_file(lean: Path, cwd: Path, module: str, path: Path, build: Path,
     cmd.append(str(path))
     t0 = time.monotonic()
     try:
-        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=FILE_TIMEOUT_S)
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=FILE_TIMEOUT_S,
+                              check=False)
     except subprocess.TimeoutExpired:
         return FileResult(module, None, [f"timeout after {FILE_TIMEOUT_S} s"], [0], [], [], time.monotonic() - t0)
     text = proc.stdout + "\n" + proc.stderr
@@ -261,7 +262,7 @@ def run_lean_file(lean: Path, cwd: Path, module: str, path: Path, build: Path,
             res.error_lines.append(line)
         elif msg.get("severity") == "information":
             res.infos.append([line, data[:4000]])
-        if msg.get("kind") == "hasSorry" or "declaration uses 'sorry'" in data:
+        if msg.get("kind") == "hasSorry" or re.search(r"declaration uses .sorry.", data):
             res.sorry_lines.append(line)
     if proc.returncode != 0 and not res.errors:
         tail = "\n".join(x for x in text.splitlines() if x.strip())[-500:]
@@ -354,6 +355,8 @@ def checker_source(pins: Iterable["Pin"], def_pins: Iterable["DefPin"], modules:
     start = len(lines) + 1
     lines.extend(f"import {m}" for m in modules)
     lines.append("")
+    lines.append("set_option autoImplicit false")  # an unknown name must be an error, not a variable
+    lines.append("set_option relaxedAutoImplicit false")
     lines.append("set_option linter.unusedSectionVars false")
     lines.append("set_option linter.unusedVariables false")
     items.append(_Item("preamble", "", start, len(lines)))
@@ -427,53 +430,56 @@ def audit_project(root: Path, lean: Path, build: Path | None = None, jobs: int =
                   progress: Callable[[str], None] | None = None) -> LeanAudit:
     """Audit the Lean project in ``root`` against ``pins``/``def_pins`` (default: the project's pins).
 
-    ``build``: an EMPTY folder to build into (default: a fresh temporary folder, removed afterwards
-    unless ``keep_build``); a non-empty one is refused. ``source_audit=False`` skips the allow-list
-    (only for tests showing that the checker file alone catches a construct)."""
+    ``build``: an EMPTY folder to work in (default: a fresh temporary folder, removed afterwards unless
+    ``keep_build``); a non-empty one is refused. It receives a snapshot of ``root`` (``src/``: the
+    allow-list reads and Lean compiles the same text), the ``.olean`` files (``out/``) and the
+    generated checker file (``checker/``). ``audit.key`` is the :func:`source_key` of the snapshot.
+    ``source_audit=False`` skips the allow-list (only for tests showing that the checker file alone
+    catches a construct)."""
     from normalign import lean_statements as LS
 
     pins = tuple(LS.all_pins() if pins is None else pins)
     def_pins = tuple(LS.DEF_PINS if def_pins is None else def_pins)
-    root = Path(root).resolve()
     t0 = time.monotonic()
     audit = LeanAudit(checked=True, lean=str(lean))
-    mods, parsed, violations = read_project(root)
-    if not source_audit:
-        violations = []
-    audit.violations = violations
-    if violations:
-        why = "; ".join(violations[:3]) + (f"; ... ({len(violations)} in all)" if len(violations) > 3 else "")
-        for p in pins:
-            audit.pins[p.decl] = PinResult(p.decl, p.id, REJECTED, why)
-        audit.seconds = time.monotonic() - t0
-        return audit
-    imports = project_imports(parsed)
-    try:
-        order = import_order(imports)
-    except ValueError as exc:
-        for p in pins:
-            audit.pins[p.decl] = PinResult(p.decl, p.id, FAILED, str(exc))
-        return audit
     own = build is None
-    build = Path(tempfile.mkdtemp(prefix="normalign-lean-")) if own else Path(build).resolve()
+    work = Path(tempfile.mkdtemp(prefix="normalign-lean-")) if own else Path(build).resolve()
     if not own:
-        build.mkdir(parents=True, exist_ok=True)
-        if any(build.iterdir()):
-            raise ValueError(f"build folder {build} is not empty (stale .olean files would be trusted)")
+        work.mkdir(parents=True, exist_ok=True)
+        if any(work.iterdir()):
+            raise ValueError(f"build folder {work} is not empty (stale .olean files would be trusted)")
+    src, out, checker_dir = work / "src", work / "out", work / "checker"
     try:
-        audit.files = build_modules(root, lean, build, order, imports, mods, jobs, progress)
+        # audit and compile one snapshot: what the allow-list read is what Lean compiles
+        shutil.copytree(Path(root).resolve(), src, ignore=shutil.ignore_patterns("build", ".lake"))
+        audit.key = source_key(src, lean)
+        mods, parsed, violations = read_project(src)
+        audit.violations = violations if source_audit else []
+        imports = project_imports(parsed)
+        try:
+            order = import_order(imports)
+        except ValueError as exc:
+            audit.violations.append(str(exc))
+        if audit.violations:
+            why = "; ".join(audit.violations[:3]) + \
+                (f"; ... ({len(audit.violations)} in all)" if len(audit.violations) > 3 else "")
+            for p in pins:
+                audit.pins[p.decl] = PinResult(p.decl, p.id, REJECTED, why)
+            audit.seconds = time.monotonic() - t0
+            return audit
+        out.mkdir()
+        audit.files = build_modules(src, lean, out, order, imports, mods, jobs, progress)
         good = [m for m in order if audit.files[m].ok]
         text, items = checker_source(pins, def_pins, good, LS.PREAMBLE, LS.OPEN)
-        checker_dir = build / "_checker"
         checker_dir.mkdir()
         (checker_dir / f"{CHECKER_MODULE}.lean").write_text(text, encoding="utf-8")
         if progress:
             progress(f"Lean: checking {len(pins)} pinned statements and {len(def_pins)} pinned definitions")
-        audit.checker = run_lean_file(lean, checker_dir, CHECKER_MODULE, Path(f"{CHECKER_MODULE}.lean"), build,
+        audit.checker = run_lean_file(lean, checker_dir, CHECKER_MODULE, Path(f"{CHECKER_MODULE}.lean"), out,
                                       olean=False)
     finally:
         if own and not keep_build:
-            shutil.rmtree(build, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
     _decide(audit, pins, def_pins, parsed, imports, items)
     audit.seconds = time.monotonic() - t0
     return audit
@@ -581,8 +587,11 @@ def source_key(root: Path = PROJECT, lean: Path | None = None) -> str:
 
     h = hashlib.sha256()
     if lean is not None:
-        st = Path(lean).stat()
-        h.update(f"{lean}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        try:
+            st = Path(lean).stat()
+            h.update(f"{lean}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        except OSError:
+            h.update(f"{lean}\0missing\0".encode())
     for p in sorted(Path(root).rglob("*")):
         rel = p.relative_to(root)
         if p.is_file() and rel.parts[0] not in ("build", ".lake"):
@@ -613,8 +622,7 @@ def lean_status(run: bool = True, lean: Path | None = None, jobs: int = 2,
         return LeanAudit(checked=False, reason="no valid cache", lean=str(lean))
     if progress:
         progress(f"Lean: auditing proofs_lean/ with {lean} (a few minutes; cached afterwards) ...")
-    audit = audit_project(PROJECT, lean, jobs=jobs, progress=progress)
-    audit.key = key
+    audit = audit_project(PROJECT, lean, jobs=jobs, progress=progress)  # audit.key: what was audited
     if progress:
         progress(f"Lean: done in {audit.seconds:.0f} s")
     CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)

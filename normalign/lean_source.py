@@ -334,15 +334,12 @@ def _split_commands(toks: list[Token]) -> list[list[Token]]:
         starts = False
         if t.kind == "doc" or t.kind == "moddoc":
             starts = not prefix and t.col == 0  # a doc comment inside a command documents a part of it
-        elif t.kind == "symbol" and t.text == "@[" and not prefix:
+        elif not prefix and t.kind == "symbol" and t.text == "@[":
             starts = True
-        elif t.kind == "ident" and t.text in KNOWN_COMMANDS and not prefix:
-            if t.text == "in" or (t.text == "end" and False):
-                starts = False
-            else:
-                starts = True
-        elif t.kind == "ident" and t.text in COMMAND_MODIFIERS and not prefix and t.col == 0:
-            starts = True
+        elif not prefix and t.kind == "ident" and t.text in KNOWN_COMMANDS:
+            starts = t.text != "in"  # `... in` continues the command before it
+        elif not prefix and t.kind == "ident" and t.text in COMMAND_MODIFIERS:
+            starts = t.col == 0
         elif t.kind == "hash" and depth == 0:
             starts = True
         if starts and cur:
@@ -431,6 +428,11 @@ def _parse(src: str, project_modules: frozenset[str]) -> SourceFile:
     return out
 
 
+def _parts(name: str) -> list[str]:
+    """Components of a dotted name, «quotes» removed (``Lean.«ofReduceBool»`` names ``ofReduceBool``)."""
+    return [p.strip("«»") for p in re.findall(r"«[^»]*»|[^.]+", name)]
+
+
 def _words(cmd: list[Token]) -> list[Token]:
     return [t for t in cmd if t.kind == "ident"]
 
@@ -503,7 +505,7 @@ def _check_command(cmd: list[Token], out: SourceFile) -> None:
         elif t.kind == "ident" and t.text.endswith("!") and idx + 1 < len(body) and body[idx + 1].kind == "string":
             out.violations.append(Violation(t.line, f"interpolated string `{t.text}\"...\"` is not allowed"))
         elif t.kind == "ident":
-            for part in t.text.split("."):
+            for part in _parts(t.text):
                 if part in SORRY_WORDS:
                     out.sorry_lines.append(t.line)
                 if part in FORBIDDEN_WORDS and FORBIDDEN_WORDS[part] is not None:

@@ -163,11 +163,6 @@ DEF_PINS: tuple[DefPin, ...] = (
     DefPin("NormAlign.frobRatioSq", (
         "{m n : Nat} (J : Fin m → Fin n → α) (x : Fin n → α) : "
         "frobRatioSq J x = norm2 (matVec J x) / (frob J * norm2 x)",)),
-    # L1 (augmented form)
-    DefPin("NormAlign.aug", ("{n : Nat} (x : Fin n → α) : aug x = fun j => Fin.lastCases 1 x j",)),
-    DefPin("NormAlign.augMat", (
-        "{m n : Nat} (J : Fin m → Fin n → α) (b : Fin m → α) : "
-        "augMat J b = fun i j => Fin.lastCases (b i) (J i) j",)),
     # T1'
     DefPin("NormAlign.IsRankOneMinimiser", (
         "{m n : Nat} (ℓ : (Fin m → α) → α) (a : α) (x : Fin n → α) (u : Fin m → α) (v : Fin n → α) : "

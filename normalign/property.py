@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +40,19 @@ if TYPE_CHECKING:
     from normalign.conjecture import Conjecture
 
 ENGINES: tuple[str, ...] = ("random", "targeted", "optimise", "crosshair")
+
+SCREEN: int = 1
+"""The optimise engine climbs from the best of SCREEN draws (1: from every draw; measured best on the
+planted T1(c) constant, see benchmarks/bench_search.py)."""
+
+SHRINK_LIMIT: int = 1000
+"""max_examples of the shrinking run of the optimise engine (hypothesis stops shrinking at its limit)."""
+
+STEP: float = 0.5
+"""Nelder-Mead's first simplex: each float choice moved by STEP times its range."""
+
+STALL: int = 5
+"""A climb stops after STALL + 2 * (number of float choices) evaluations without improvement."""
 
 OnExample = Callable[[float], None]
 """Called with each residual evaluated (progress bars)."""
@@ -66,7 +82,7 @@ class ChunkResult:
 class _Counter:
     """Residual evaluations of one chunk: counts, best so far, first violation, time budget."""
 
-    def __init__(self, conj: "Conjecture", on_example: OnExample | None, deadline: float | None) -> None:
+    def __init__(self, conj: Conjecture, on_example: OnExample | None, deadline: float | None) -> None:
         self.conj, self.on_example, self.deadline = conj, on_example, deadline
         self.n, self.best, self.t0 = 0, -math.inf, time.monotonic()
         self.first_at: int | None = None
@@ -93,7 +109,7 @@ def _settings(max_examples: int, phases: list, database: Any = None, **kw: Any):
                     suppress_health_check=list(HealthCheck), **kw)
 
 
-def _find(conj: "Conjecture", count: _Counter, examples: int, rnd: random.Random, engine: str) -> Any | None:
+def _find(conj: Conjecture, count: _Counter, examples: int, rnd: random.Random, engine: str) -> Any | None:
     """hypothesis.find for a violating example (random, targeted or crosshair generation)."""
     from hypothesis import Phase, find, target
     from hypothesis.errors import NoSuchExample
@@ -117,6 +133,10 @@ def _find(conj: "Conjecture", count: _Counter, examples: int, rnd: random.Random
 
 
 # ------------------------------------------------------------------------------ optimise engine
+class _Stalled(Exception):
+    """Raised out of the optimiser when a climb has not improved for a while (next start)."""
+
+
 class _Hit(Exception):
     """Raised out of the optimiser at the first violating choice sequence."""
 
@@ -137,52 +157,26 @@ def _draw(strategy: Any, data: Any) -> tuple[bool, Any]:
         return False, None
 
 
-def _optimise(conj: "Conjecture", count: _Counter, examples: int, rnd: random.Random) -> tuple | None:
+def _optimise(conj: Conjecture, count: _Counter, examples: int, rnd: random.Random) -> tuple | None:
     """Multi-start Nelder-Mead over the float choices; the first violating choice sequence or None."""
     from hypothesis.internal.conjecture.data import ConjectureData
-    from scipy.optimize import minimize
-
-    def replay(choices: tuple) -> tuple[bool, Any]:
-        return _draw(conj.strategy, ConjectureData.for_choices(choices))
 
     while count.n < examples and not count.out_of_time():
-        data = ConjectureData(random=rnd)
-        ok, example = _draw(conj.strategy, data)
-        if not ok:
-            count.n += 1  # an invalid draw costs an example too (no infinite loop on a strict filter)
-            continue
-        choices = tuple(data.choices)
-        if conj.violated(count(example)):
-            return choices
-        slots = [i for i, node in enumerate(data.nodes) if node.type == "float"]
-        if not slots:
-            continue
-        lo = np.array([data.nodes[i].constraints["min_value"] for i in slots], dtype=np.float64)
-        hi = np.array([data.nodes[i].constraints["max_value"] for i in slots], dtype=np.float64)
-        x0 = np.array([choices[i] for i in slots], dtype=np.float64)
-
-        def neg_residual(v: np.ndarray) -> float:
-            if count.n >= examples or count.out_of_time():
-                raise StopIteration
-            trial = list(choices)
-            for i, val in zip(slots, np.clip(v, lo, hi)):
-                trial[i] = float(val)
-            ok, ex = replay(tuple(trial))
+        starts = []  # screen SCREEN draws, climb from the one with the highest residual
+        while len(starts) < SCREEN and count.n < examples and not count.out_of_time():
+            data = ConjectureData(random=rnd)
+            ok, example = _draw(conj.strategy, data)
             if not ok:
-                return math.inf
-            r = count(ex)
+                count.n += 1  # an invalid draw costs an example too (no endless loop on a strict filter)
+                continue
+            r = count(example)
             if conj.violated(r):
-                raise _Hit(tuple(trial))
-            return -r
-
-        span = np.where(np.isfinite(hi - lo), 0.25 * (hi - lo), 0.25 * np.maximum(1.0, np.abs(x0)))
-        simplex = np.vstack([x0] + [x0 + np.eye(len(x0))[k] * np.where(x0[k] + span[k] <= hi[k], span[k], -span[k])
-                                    for k in range(len(x0))])
-        per_start = min(examples - count.n, 40 + 20 * len(slots))
-        bounds = [(a if math.isfinite(a) else None, b if math.isfinite(b) else None) for a, b in zip(lo, hi)]
+                return tuple(data.choices)
+            starts.append((r, count.n, data))
+        if not starts:
+            break
         try:
-            minimize(neg_residual, x0, method="Nelder-Mead", bounds=bounds,
-                     options={"maxfev": per_start, "initial_simplex": simplex, "xatol": 0.0, "fatol": 0.0})
+            _climb(conj, count, examples, max(starts, key=lambda s: (s[0], -s[1]))[2])
         except _Hit as hit:
             return hit.choices
         except StopIteration:
@@ -190,24 +184,103 @@ def _optimise(conj: "Conjecture", count: _Counter, examples: int, rnd: random.Ra
     return None
 
 
-def _shrink(conj: "Conjecture", count: _Counter, choices: tuple) -> Any | None:
-    """Hand a violating choice sequence to hypothesis' shrinker (replayed from an in-memory example
-    database, then shrunk); None when it does not reproduce."""
+def _climb(conj: Conjecture, count: _Counter, examples: int, data: Any) -> None:
+    """Nelder-Mead from one drawn example, maximising the residual over its float choices (each within
+    its own bounds; the other choices fixed). Returns when the climb stalls or its evaluations are
+    spent; raises _Hit at a violation, StopIteration when the budget or the time is out."""
+    from hypothesis.internal.conjecture.data import ConjectureData
+    from scipy.optimize import minimize
+
+    choices = tuple(data.choices)
+    slots = [i for i, node in enumerate(data.nodes) if node.type == "float"]
+    if not slots:
+        return
+    lo = np.array([data.nodes[i].constraints["min_value"] for i in slots], dtype=np.float64)
+    hi = np.array([data.nodes[i].constraints["max_value"] for i in slots], dtype=np.float64)
+    x0 = np.array([choices[i] for i in slots], dtype=np.float64)
+    best, since, patience = -math.inf, 0, STALL + 2 * len(slots)
+
+    def neg_residual(v: np.ndarray) -> float:
+        nonlocal best, since
+        if count.n >= examples or count.out_of_time():
+            raise StopIteration
+        if since > patience:
+            raise _Stalled
+        trial = list(choices)
+        for i, val in zip(slots, np.clip(v, lo, hi)):
+            trial[i] = float(val)
+        ok, ex = _draw(conj.strategy, ConjectureData.for_choices(tuple(trial)))
+        if not ok:
+            return math.inf
+        r = count(ex)
+        if conj.violated(r):
+            raise _Hit(tuple(trial))
+        since = 0 if r > best else since + 1
+        best = max(best, r)
+        return -r
+
+    span = np.where(np.isfinite(hi - lo), STEP * (hi - lo), STEP * np.maximum(1.0, np.abs(x0)))
+    step = np.where(x0 + span <= hi, span, -span)  # STEP <= 0.5: one of the two stays within bounds
+    simplex = np.vstack([x0, x0 + np.diag(step)])
+    bounds = [(a if math.isfinite(a) else None, b if math.isfinite(b) else None) for a, b in zip(lo, hi)]
+    try:
+        minimize(neg_residual, x0, method="Nelder-Mead", bounds=bounds,
+                 options={"maxfev": min(examples - count.n, 20 + 10 * len(slots)), "initial_simplex": simplex,
+                          "xatol": 0.0, "fatol": 0.0})
+    except _Stalled:
+        return
+
+
+def _shrink(conj: Conjecture, count: _Counter, choices: tuple) -> Any | None:
+    """Hand a violating choice sequence to hypothesis' shrinker (replayed from the secondary corpus of an
+    in-memory example database, then shrunk); None when it does not reproduce."""
     from hypothesis import Phase, find
     from hypothesis.database import InMemoryExampleDatabase, choices_to_bytes
     from hypothesis.errors import NoSuchExample
 
     db, key = InMemoryExampleDatabase(), b"normalign-optimise"
-    db.save(key, choices_to_bytes(choices))
+    db.save(key + b".secondary", choices_to_bytes(choices))  # secondary: replayed, then shrunk (primary
+    # entries count as shrunk already and are only replayed)
     try:
         return find(conj.strategy, lambda ex: conj.violated(count(ex)),
-                    settings=_settings(1, [Phase.reuse, Phase.shrink], database=db), database_key=key)
+                    settings=_settings(SHRINK_LIMIT, [Phase.reuse, Phase.shrink], database=db),
+                    database_key=key)
     except NoSuchExample:
         return None
 
 
+@contextmanager
+def _reproducible_generation() -> Iterator[None]:
+    """Hypothesis mixes into generation constants read from every *local* module in ``sys.modules``
+    (its "local constants"), so the same seed draws different examples depending on what happens to be
+    imported (a residual's lazy import mid-search, pytest's test modules, a fresh worker process). Inside
+    this context the pool is empty: a seed means the same examples everywhere. (Hypothesis internals;
+    a no-op where they differ.)"""
+    try:
+        from hypothesis.internal.conjecture import providers
+        empty = type(providers._local_constants)()
+        original = providers._get_local_constants
+    except (ImportError, AttributeError, TypeError):
+        yield
+        return
+    with _PATCH_LOCK:
+        _PATCH_DEPTH[0] += 1
+        providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        with _PATCH_LOCK:
+            _PATCH_DEPTH[0] -= 1
+            if _PATCH_DEPTH[0] == 0:
+                providers._get_local_constants = original
+
+
+_PATCH_LOCK = threading.Lock()
+_PATCH_DEPTH = [0]
+
+
 # ------------------------------------------------------------------------------ one chunk
-def run_chunk(conj: "Conjecture", *, engine: str = "random", seed: int | str = 0, examples: int = 150,
+def run_chunk(conj: Conjecture, *, engine: str = "random", seed: int | str = 0, examples: int = 150,
               index: int = 0, deadline: float | None = None, on_example: OnExample | None = None) -> ChunkResult:
     """One reproducible unit of search: ``examples`` residual evaluations (shrinking not counted in
     the budget, but in ``examples`` of the result) seeded by ``seed``. ``deadline`` (``time.time()``)
@@ -216,15 +289,16 @@ def run_chunk(conj: "Conjecture", *, engine: str = "random", seed: int | str = 0
         raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     count = _Counter(conj, on_example, deadline)
     rnd = random.Random(seed)
-    if engine == "optimise":
-        from hypothesis.internal.conjecture.data import ConjectureData
+    with _reproducible_generation():
+        if engine == "optimise":
+            from hypothesis.internal.conjecture.data import ConjectureData
 
-        choices = _optimise(conj, count, examples, rnd)
-        example = None if choices is None else _shrink(conj, count, choices)
-        if choices is not None and example is None:  # the shrinker could not replay it: keep it as drawn
-            example = _draw(conj.strategy, ConjectureData.for_choices(choices))[1]
-    else:
-        example = _find(conj, count, examples, rnd, engine)
+            choices = _optimise(conj, count, examples, rnd)
+            example = None if choices is None else _shrink(conj, count, choices)
+            if choices is not None and example is None:  # the shrinker could not replay it: keep it as drawn
+                example = _draw(conj.strategy, ConjectureData.for_choices(choices))[1]
+        else:
+            example = _find(conj, count, examples, rnd, engine)
     out = ChunkResult(index=index, seed=seed, engine=engine, examples=count.n, best=count.best,
                       seconds=time.monotonic() - count.t0, first_at=count.first_at,
                       first_seconds=count.first_seconds)
@@ -239,7 +313,7 @@ def run_chunk(conj: "Conjecture", *, engine: str = "random", seed: int | str = 0
     return out
 
 
-def as_check_result(conj: "Conjecture", chunk: ChunkResult) -> CheckResult:
+def as_check_result(conj: Conjecture, chunk: ChunkResult) -> CheckResult:
     """A chunk as the registry's CheckResult: VERIFIED with the worst residual seen, or REFUTED with the
     shrunk counterexample; INCONCLUSIVE when a violation did not reproduce from its JSON case."""
     if chunk.case is not None:

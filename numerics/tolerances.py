@@ -224,6 +224,14 @@ in the numpy forward pass. Tenfold over the solver's feasibility tolerance. It n
 bound: the margin problem's optimum lies beyond strict flips (by up to margin / ||J_k - J_y||, or
 arbitrarily far when the gap peaks below the margin)."""
 
+def witness_gap_margin(depth: int, width: int, scale: float) -> float:
+    """Logit-gap margin asked of a witness found next to a tie point whose ray gives no strict flip: the
+    forward pass computes the gap to ``matmul_tol(depth, width) * scale`` (``scale = 1 + |f|``), so a
+    point with ``gap >= SAFETY`` times that changes the class strictly after re-evaluation. It moves the
+    witness by ``margin / ||J_k - J_y||``, ~1e-13 relative here, far inside EXACT_RADIUS_TOL."""
+    return SAFETY * matmul_tol(depth, width) * scale
+
+
 MILP_BOUND_SLACK: float = 10.0 * SOLVER_FEAS_TOL
 """Relative slack taken off HiGHS's MIP dual bound to make it a lower bound of the tie distance. Strict
 flips are feasible for the tie problem (``gap >= 0``) and the solver's feasibility tolerance only enlarges

@@ -64,7 +64,7 @@ def test_imports_every_form() -> None:
 
 @pytest.mark.theorem(*ALL_IDS)
 def test_project_passes_the_allow_list() -> None:
-    mods, parsed, violations = L.read_project(L.PROJECT)
+    _, parsed, violations = L.read_project(L.PROJECT)
     assert violations == []
     assert all(sf.is_module for sf in parsed.values())
 
@@ -166,6 +166,8 @@ def test_hostile_axiom_mid_line(tmp_path: Path) -> None:
     ("theorem t : (2 : Nat) = 2 := by exact?\n", "tactic `exact?`"),
     ("theorem t : True := by\n  mystery_tactic\n", "tactic `mystery_tactic`"),
     ("theorem t : (1 : Nat) = 1 := Lean.ofReduceBool _ _ rfl\n", "ofReduceBool"),
+    ("theorem t : (1 : Nat) = 1 := Lean.«ofReduceBool» _ _ rfl\n", "ofReduceBool"),
+    ("set_option «debug».skipKernelTC true\n", "debug"),
     ("theorem t : True := by admit\n", "admit"),
 ])
 def test_hostile_notation_instances_meta_code(tmp_path: Path, text: str, words: str) -> None:
@@ -233,10 +235,13 @@ def test_build_and_checker_go_to_a_fresh_folder_outside_the_project(tmp_path: Pa
     builds = {b for _, _, b, _ in calls}
     assert len(builds) == 1
     (build,) = builds
-    assert not build.exists() and root not in build.parents and L.PROJECT not in build.parents
+    work = build.parent
+    assert not work.exists() and root not in build.parents and L.PROJECT not in build.parents
+    assert all(work in cwd.parents for cwd, _, _, _ in calls)  # Lean compiled the snapshot, not root
     checker = [c for c in calls if not c[3]]
-    assert len(checker) == 1 and build in checker[0][0].parents
+    assert len(checker) == 1
     assert len(calls) == len(L.project_modules(root)) + 1
+    assert a.key == L.source_key(root, NO_LEAN)  # the key of what was audited
     # with no message at all from Lean, nothing is "proved": #print showed no theorem
     assert not any(r.status == L.PROVED for r in a.pins.values())
 
@@ -291,6 +296,9 @@ def test_crosscheck_pins_come_from_python_not_from_the_file() -> None:
     pins = LS.crosscheck_pins()
     assert {p.decl.rsplit(".", 1)[1] for p in pins} >= {"l1_instances", "p1_instances", "pd_instances",
                                                          "r1_instances"}
+    from normalign import lean_crosscheck as CC
+
+    assert len(pins) == CC.render().count("\ntheorem ")  # every generated theorem is pinned
     for p in pins:
         assert p.statement.startswith(": ") and "decide" not in p.statement
 

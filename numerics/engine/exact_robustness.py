@@ -65,6 +65,7 @@ from normalign.numerics.tolerances import (
     SOLVER_FEAS_TOL,
     region_row_tol,
     rel_tol,
+    witness_gap_margin,
 )
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
@@ -139,13 +140,15 @@ def _margin(net: CPANetwork, x: np.ndarray) -> float:
 
 
 def _cap(res: ExactRadius, R: float) -> ExactRadius:
-    """A radius found inside the domain box ``||x' - x||_inf <= R`` is exact only up to R (every norm ball
-    of radius r <= R lies in the box; anything outside the box is farther than R). Beyond R, report
-    ``radius = inf`` with the certified ``lower = R`` and keep the found value as ``extra['upper']``."""
+    """Everything was searched inside the domain box ``||x' - x||_inf <= R`` only (every norm ball of radius
+    r <= R lies in it; anything outside is farther than R), so ``lower`` is at most R. A witness beyond R
+    proves nothing about the box: when ``lower`` reaches R there is no class change within R (report
+    ``radius = inf``, keep the witness's norm as ``extra['upper']``); when it does not, the bracket
+    ``[lower, witness]`` stays open and :func:`_bracket` calls the answer inconclusive."""
     res.lower = min(res.lower, R)
-    if res.verified and np.isfinite(res.radius) and res.radius > R:
+    if res.verified and np.isfinite(res.radius) and res.radius > R and res.lower >= R:
         res.extra["upper"] = res.radius
-        res.radius, res.lower = np.inf, R
+        res.radius = np.inf
         res.reason = f"no class change within distance {R} (a witness at {res.extra['upper']:.6g} exists)"
     return res
 
@@ -230,7 +233,7 @@ def region_tie(rm: RegionMap, net: CPANetwork, x: np.ndarray, y: int, norm: Norm
     xn = float(np.linalg.norm(x))
     for k in _targets(net, y):
         g, g0 = _flip_row(net, rm.J, rm.b, y, k)
-        ga, g0a = _flip_row(net, rm.Ja, rm.ba, 1, 0) if net.output_dim == 1 else (rm.Ja[k] + rm.Ja[y], rm.ba[k] + rm.ba[y])
+        ga, g0a = _abs_flip_rows(net, rm, y)[_targets(net, y).index(k)]
         A = np.vstack([rm.poly.A, -g[None]])
         b = np.append(rm.poly.b, g0 - margin)
         if norm == "l2":
@@ -251,13 +254,22 @@ def region_tie(rm: RegionMap, net: CPANetwork, x: np.ndarray, y: int, norm: Norm
         if np.isinf(val) and not lo > 0:
             msgs.append(f"k={k}: the region has no tie but its Farkas certificate failed")
             return Tie(np.nan, None, k, np.nan, "; ".join(msgs))
-        if np.isfinite(val) and lo > val * (1 + rel_tol(x.size)) + rel_tol(x.size):
+        # a certificate far above the solver's optimum means a wrong problem, not rounding (a point the
+        # solver calls optimal may lie outside the region by its feasibility tolerance, so be close below)
+        if np.isfinite(val) and lo > val * (1 + SOLVER_FEAS_TOL) + SOLVER_FEAS_TOL * (1 + xn):
             return Tie(np.nan, None, k, np.nan, f"k={k}: certificate {lo!r} above the optimum {val!r}")
         if val < best.value:
             best.value, best.point, best.target = val, w, k
         best.lower = min(best.lower, lo)
     best.message = "; ".join(msgs)
     return best
+
+
+def _abs_flip_rows(net: CPANetwork, rm: RegionMap, y: int) -> list[tuple[np.ndarray, float]]:
+    """Per target, the rounding scale of its flip row ``(g, g0)``: the same sums in absolute value."""
+    if net.output_dim == 1:
+        return [(rm.Ja[0], float(rm.ba[0]))]
+    return [(rm.Ja[k] + rm.Ja[y], float(rm.ba[k] + rm.ba[y])) for k in _targets(net, y)]
 
 
 def _farkas(poly: Polytope, g: np.ndarray, g0: float) -> np.ndarray | None:
@@ -523,29 +535,43 @@ def strict_witness(net: CPANetwork, x: np.ndarray, y: int, w0: np.ndarray, norm:
                    rm: RegionMap | None = None) -> np.ndarray | None:
     """A strict class change next to a tie point ``w0``: ``w0`` made exact in its own region (the region's
     closest tie, :func:`region_tie`; given ``rm``, that region), then the first ``x + t (w0 - x)``,
-    ``t = 1, 1 + 2^-52, ..., 1 + 2^-1``, with ``gap > 0`` in the forward pass, else a step along the
-    region's gap gradient. ``None`` if none is found."""
+    ``t = 1, 1 + 2^-52, ..., 1 + 2^-30``, with ``gap > 0`` in the forward pass; else (the gap only touches 0
+    along that ray, e.g. at a kink) the closest point with ``gap >= witness_gap_margin`` in each region
+    touching ``w0`` (found by probing ``w0 + eps u`` in many directions ``u``: only a search for an upper
+    end, which a failure leaves inconclusive, never a bound); else farther along the ray, up to
+    ``t = 1.5``. ``None`` if none is found."""
     if rm is None:
         rm = region_problem(net, w0)
         tie = region_tie(rm, net, x, y, norm)
         if tie.point is not None and np.isfinite(tie.value) and tie.value <= _norm(w0 - x, norm) * (1 + MILP_BOUND_SLACK):
             w0 = tie.point
     v = w0 - x
-    T = np.concatenate([[1.0], 1.0 + 2.0 ** -np.arange(52, 0, -1)])
+    T = np.concatenate([[1.0], 1.0 + 2.0 ** -np.arange(52, 29, -1)])
     w = _first_verified(net, x, y, x[None] + T[:, None] * v[None])
     if w is not None:
         return w
-    gaps = []
-    for k in _targets(net, y):
-        g, _ = _flip_row(net, rm.J, rm.b, y, k)
-        if np.any(g):
-            gaps.append(g / np.linalg.norm(g))
-    S = (1.0 + np.linalg.norm(w0)) * 2.0 ** -np.arange(52, 0, -1)
-    for u in gaps:
-        w = _first_verified(net, x, y, w0[None] + S[:, None] * u[None])
-        if w is not None:
-            return w
-    return None
+    d = x.size
+    rng = np.random.default_rng(0)  # fixed probe directions: reproducible
+    U = np.vstack([np.eye(d), -np.eye(d), rng.normal(size=(64, d))])
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    P = w0[None] + 1e-8 * (1.0 + np.linalg.norm(w0)) * U
+    # the forward pass rounds the gap relative to its terms in absolute value, not to |f| (~0 at a tie)
+    scale = 1.0 + max(float(ga @ np.abs(w0) + g0a) for ga, g0a in _abs_flip_rows(net, rm, y))
+    margin = witness_gap_margin(len(net.layers), max(net.widths), scale)
+    best, seen = None, set()
+    for p in P:
+        key = tuple(np.concatenate(point_pattern(net, p)).tolist())
+        if key in seen:
+            continue
+        seen.add(key)
+        tie = region_tie(region_problem(net, p), net, x, y, norm, margin=margin)
+        if tie.point is not None and np.isfinite(tie.value) and verify_witness(net, x, y, tie.point):
+            if best is None or tie.value < _norm(best - x, norm):
+                best = tie.point
+    if best is None:  # farther along the ray (a loose upper end: the bracket decides)
+        T = 1.0 + 2.0 ** -np.arange(29, 0, -1)
+        best = _first_verified(net, x, y, x[None] + T[:, None] * v[None])
+    return best
 
 
 def _first_verified(net: CPANetwork, x: np.ndarray, y: int, W: np.ndarray) -> np.ndarray | None:

@@ -484,7 +484,7 @@ class _Walker:
                 A, b, _, _ = _unit_rows(u, q)
                 poly = Polytope(np.vstack([P.A, A]), np.concatenate([P.b, b]), src, pattern_key(bits), err_a, err_b)
                 todo = [m0 + g for g in groups if pattern_key([_flip(q, u.idx[g])]) not in seen]
-                items.append((q, bits, poly, _plan_cell(poly, todo, m0, self.lo, self.hi, bbox=t + 1 < len(self.acts))))
+                items.append((q, bits, poly, _plan_cell(poly, todo, m0, *box, bbox=t + 1 < len(self.acts))))
             frontier = []
             for (q, bits, poly, plan), solved in zip(items, self._solve_wave([it[3] for it in items])):
                 if solved is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from normalign.numerics.engine.geometry import analyze
@@ -31,8 +31,16 @@ from normalign.numerics.engine.regions import (
 
 from normalign.files import write_figure_atomic
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 CLASS_COLOURS: tuple[str, ...] = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3",
                                   "#8C8C8C", "#CCB974", "#64B5CD")
+
+
+AXIS_LABELS: tuple[str, str] = ("$x_0$ (input units)", "$x_1$ (input units)")
+"""Axis labels of a 2-d input (coordinates numbered from 0, as in the model's arrays)."""
 
 
 class PlotError(ValueError):
@@ -55,21 +63,25 @@ def clip_polygon(V: np.ndarray, a: np.ndarray, b: float) -> np.ndarray:
 
 def class_cells(net: CPANetwork, part: Partition2D) -> list[tuple[int, int, np.ndarray]]:
     """Exact class cells: for every region and class k, the polygon where k wins under the region's
-    affine map (c = 1: the sign of the logit). Returns ``(region index, class, vertices)``."""
+    affine map (c = 1: the sign of the logit). Where two logits are the same affine map on a whole
+    region (e.g. a region where every unit is off in a bias-free output layer: f = 0), the lower class
+    wins, as ``argmax`` (and ``f > 0`` for c = 1) decides. Returns ``(region index, class, vertices)``."""
     from normalign.numerics.engine.geometry import region_maps
 
     C = np.array([r.centre for r in part.regions])
     J, b = region_maps(net, C)
     cells = []
     for i, reg in enumerate(part.regions):
-        if net.output_dim == 1:
-            halves = {0: [(J[i, 0], -b[i, 0])], 1: [(-J[i, 0], b[i, 0])]}
+        if net.output_dim == 1:  # (j, normal, rhs): class k needs normal . v <= rhs against class j
+            halves = {0: [(1, J[i, 0], -b[i, 0])], 1: [(0, -J[i, 0], b[i, 0])]}
         else:
-            halves = {k: [(J[i, j] - J[i, k], b[i, k] - b[i, j]) for j in range(net.output_dim) if j != k]
+            halves = {k: [(j, J[i, j] - J[i, k], b[i, k] - b[i, j]) for j in range(net.output_dim) if j != k]
                       for k in range(net.output_dim)}
         for k, hs in halves.items():
+            if any(j < k and not np.any(a) and rhs == 0 for j, a, rhs in hs):
+                continue  # f_j = f_k on the whole region: the lower class j wins the tie
             V = reg.vertices
-            for a, rhs in hs:
+            for _, a, rhs in hs:
                 if len(V) < 3:
                     break
                 V = clip_polygon(V, a, rhs)
@@ -85,20 +97,24 @@ def region_classes(net: CPANetwork, part: Partition2D) -> np.ndarray:
     return (f[:, 0] > 0).astype(int) if net.output_dim == 1 else np.argmax(f, axis=1)
 
 
-def plot_partition(net: CPANetwork, part: Partition2D, out: str | Path, points: np.ndarray | None = None,
-                   labels: np.ndarray | None = None, title: str = "") -> Path:
-    """Draw the partition of a 2-d network and write the PNG atomically; returns the path."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def draw_partition(ax: "Axes", net: CPANetwork, part: Partition2D, points: np.ndarray | None = None,
+                   labels: np.ndarray | None = None, *, highlight: np.ndarray | None = None,
+                   axis_labels: tuple[str, str] = AXIS_LABELS, sites: bool = True,
+                   point_label: str = "point (colour: its label)") -> list:
+    """Draw the exact partition of a 2-d network on ``ax``: class cells (exact, from each region's affine
+    map), region edges, the decision boundary, centroid directions ``mu = J^T 1`` (D2), the first
+    layer's power-diagram sites (D3), ``points`` in the colours of ``labels`` (default: their predicted
+    classes) and ``highlight`` (points drawn as large rings, e.g. a counterexample). Returns the legend
+    handles (classes first)."""
     from matplotlib.colors import to_rgb
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Polygon
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Polygon
 
-    out = Path(out)
-    fig = Figure(figsize=(7, 7), dpi=110)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
     span = float(np.max(part.hi - part.lo))
+    classes: set[int] = set()
+    boundary = False
     for i, k, V in class_cells(net, part):
+        classes.add(int(k))
         base = np.array(to_rgb(CLASS_COLOURS[int(k) % len(CLASS_COLOURS)]))
         shade = 0.45 + 0.25 * ((i * 7919) % 3) / 2  # alternate lightness between regions
         ax.add_patch(Polygon(V, closed=True, facecolor=1.0 - shade * (1.0 - base), edgecolor="none"))
@@ -107,35 +123,82 @@ def plot_partition(net: CPANetwork, part: Partition2D, out: str | Path, points: 
             m = 0.5 * (a_ + b_)
             if np.min(poly.b - poly.A @ m) > 1e-9 * span:
                 ax.plot([a_[0], b_[0]], [a_[1], b_[1]], color="k", linewidth=2.0)
+                boundary = True
     for reg in part.regions:
         ax.add_patch(Polygon(reg.vertices, closed=True, facecolor="none", edgecolor="k", linewidth=0.35))
-    ax.plot([], [], color="k", linewidth=2.0, label="decision boundary (exact)")
+    handles: list = [Patch(facecolor=CLASS_COLOURS[k % len(CLASS_COLOURS)], edgecolor="k", linewidth=0.5,
+                           label=f"predicted class {k}") for k in sorted(classes)]
+    handles.append(Line2D([], [], color="k", linewidth=0.6, label="linear-region edge"))
+    if boundary:
+        handles.append(Line2D([], [], color="k", linewidth=2.0, label="decision boundary"))
     centres = np.array([r.centre for r in part.regions])
     geo = analyze(net, centres + (np.all(centres == 0, axis=1)[:, None] * 1e-12), jacobian=False)
     mu = geo.centroid
     nrm = np.linalg.norm(mu, axis=1)
     ok = nrm > 0
-    arrows = mu[ok] / nrm[ok, None] * 0.04 * span
-    ax.quiver(centres[ok, 0], centres[ok, 1], arrows[:, 0], arrows[:, 1], angles="xy", scale_units="xy", scale=1,
-              width=0.003, color="k", alpha=0.7, label="centroid direction mu = J^T 1")
-    if geo.layer_sites:
+    if ok.any():
+        arrows = mu[ok] / nrm[ok, None] * 0.04 * span
+        ax.quiver(centres[ok, 0], centres[ok, 1], arrows[:, 0], arrows[:, 1], angles="xy", scale_units="xy",
+                  scale=1, width=0.003, color="k", alpha=0.7)
+        handles.append(Line2D([], [], color="k", alpha=0.7, marker=r"$\rightarrow$", markersize=10, linestyle="none",
+                              label=r"centroid direction $\mu = J^\top 1$"))
+    if sites and geo.layer_sites:
         S = np.unique(np.round(geo.layer_sites[0], 12), axis=0)
         inside = np.all((S >= part.lo) & (S <= part.hi), axis=1)
-        ax.scatter(S[inside, 0], S[inside, 1], marker="x", s=30, c="k", linewidths=1.0,
-                   label="layer-1 power-diagram sites W^T q")
+        if inside.any():
+            ax.scatter(S[inside, 0], S[inside, 1], marker="x", s=30, c="k", linewidths=1.0)
+            handles.append(Line2D([], [], color="k", marker="x", linestyle="none",
+                                  label=r"layer-1 power-diagram site $W^\top q$"))
     if points is not None and len(points):
         if labels is None:
             f = net.forward(points)
             labels = (f[:, 0] > 0).astype(int) if net.output_dim == 1 else np.argmax(f, axis=1)
         cols = [CLASS_COLOURS[int(k) % len(CLASS_COLOURS)] for k in labels]
-        ax.scatter(points[:, 0], points[:, 1], c=cols, s=28, edgecolors="k", linewidths=0.8, zorder=5,
-                   label="training points")
+        ax.scatter(points[:, 0], points[:, 1], c=cols, s=28, edgecolors="k", linewidths=0.8, zorder=5)
+        handles.append(Line2D([], [], color="w", marker="o", markerfacecolor="0.6", markeredgecolor="k",
+                              linestyle="none", label=point_label))
+    if highlight is not None and len(highlight):
+        H = np.atleast_2d(highlight)
+        ax.scatter(H[:, 0], H[:, 1], s=160, facecolors="none", edgecolors="#d62728", linewidths=2.2, zorder=6)
+        handles.append(Line2D([], [], color="w", marker="o", markerfacecolor="none", markeredgecolor="#d62728",
+                              markeredgewidth=2.2, markersize=11, linestyle="none", label="counterexample point"))
     ax.set_xlim(part.lo[0], part.hi[0])
     ax.set_ylim(part.lo[1], part.hi[1])
     ax.set_aspect("equal")
-    ax.set_title(title or f"{len(part.regions)} linear regions, coloured by predicted class")
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.85)
-    return write_figure_atomic(out, fig)
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    return handles
+
+
+def partition_figure(net: CPANetwork, part: Partition2D, points: np.ndarray | None = None,
+                     labels: np.ndarray | None = None, title: str = "", *, highlight: np.ndarray | None = None,
+                     axis_labels: tuple[str, str] = AXIS_LABELS, size: float = 5.5,
+                     point_label: str | None = None) -> "Figure":
+    """A matplotlib Figure (Agg canvas, no pyplot) of :func:`draw_partition` with the legend to the right
+    of the data area; save it with ``bbox_inches="tight"`` (as :func:`plot_partition` does)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(size, size), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    if point_label is None:
+        point_label = "point (colour: its label)" if labels is not None else "point (colour: predicted class)"
+    handles = draw_partition(ax, net, part, points, labels, highlight=highlight, axis_labels=axis_labels,
+                             point_label=point_label)
+    ax.set_title(title or f"{len(part.regions)} linear regions, coloured by predicted class", fontsize=10)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8,
+              frameon=False)
+    return fig
+
+
+def plot_partition(net: CPANetwork, part: Partition2D, out: str | Path, points: np.ndarray | None = None,
+                   labels: np.ndarray | None = None, title: str = "", *,
+                   axis_labels: tuple[str, str] = AXIS_LABELS) -> Path:
+    """Draw the partition of a 2-d network and write the PNG atomically (tight bounding box, legend
+    outside the data); returns the path."""
+    fig = partition_figure(net, part, points, labels, title, axis_labels=axis_labels)
+    return write_figure_atomic(Path(out), fig, bbox_inches="tight", pad_inches=0.05)
 
 
 def _parse_slice(spec: str | None, d: int, origin: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -239,8 +302,16 @@ def _run(args: argparse.Namespace) -> Path:
     else:
         lo, hi = np.array([-3.0, -3.0]), np.array([3.0, 3.0])
     part = enumerate_partition(net2, lo, hi, max_regions=args.max_regions)
-    title = f"{Path(args.model).name}: {len(part.regions)} linear regions (area defect {part.area_defect:.1e})"
-    return plot_partition(net2, part, args.out, pts, labels, title)
+    title = (f"{Path(args.model).name}: {len(part.regions)} linear regions (exact; areas sum to the box "
+             f"within {part.area_defect:.0e})")
+    if plane is None:
+        axis_labels = AXIS_LABELS
+    elif not args.slice.endswith(".npy"):
+        i, j = (int(t) for t in args.slice.split(","))
+        axis_labels = (f"$x_{{{i}}}$ (input units)", f"$x_{{{j}}}$ (input units)")
+    else:
+        axis_labels = ("$s$: along $e_1$ from $x_0$ (input units)", "$t$: along $e_2$ from $x_0$ (input units)")
+    return plot_partition(net2, part, args.out, pts, labels, title, axis_labels=axis_labels)
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - convenience

@@ -7,7 +7,8 @@ public import NormAlign.Basic
 
 For a point `y` (the input `x` for the bias-free form, the augmented `x~ = (x, 1)` for the form with
 an offset, whose `‖x~‖² = ‖x‖² + 1`), among all maps `W` with `W y = z` the squared Frobenius norm is
-at least `‖z‖² / ‖y‖²`, attained only at `W = z yᵀ / ‖y‖²`. Paper: arXiv 2605.08464 (registry ID L1).
+at least `‖z‖² / ‖y‖²`, attained only at `W = z yᵀ / ‖y‖²`. The augmented form is also stated directly
+for `(J, b)` with `J x + b = z` (`minNorm_augmented`). Paper: arXiv 2605.08464 (registry ID L1).
 -/
 
 @[expose] public noncomputable section

@@ -10,7 +10,9 @@ Per-point maps `W p` (augmented maps `[J_p | b_p]` with points `y p = x~_p`, or 
 per-point constraint `‖W p‖_F² ≤ a`. Replacing each map by the minimum-norm map with the same logits
 (L1) keeps the loss and the constraint, and is normal-aligned: (a) an aligned minimiser exists
 whenever a minimiser exists; (b) if the constraint binds at every minimiser, every minimiser is
-aligned. T1': a rank-one `u vᵀ` can replace `v` by its projection on `x` (Cauchy–Schwarz).
+aligned (`u ≠ 0` needs non-zero logits). T1': a rank-one `u vᵀ` can replace `v` by its projection on `x`
+(Cauchy–Schwarz), so a minimiser with `v ∥ x` exists whenever a minimiser exists, and every minimiser
+has `v ∥ x` when the constraint binds.
 Paper: arXiv 2605.08464 (registry IDs T1, T1').
 -/
 

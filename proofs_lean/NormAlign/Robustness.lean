@@ -6,10 +6,12 @@ public import NormAlign.MinNorm
 # T2: local robustness under the constraint `J x = v`
 
 (a) Boundary distance, squared: for classes `y, k` with row difference `d = J_y - J_k`, margin `m` and
-`d·x = v_y - v_k ≠ 0`, `m² / ‖d‖² ≤ ‖x‖² m² / (v_y - v_k)²` (Cauchy–Schwarz); bias-free (`m = v_y - v_k`)
-the squared distance is at most `‖x‖²`. (b) Sensitivity: `E‖J δ‖² = σ² ‖J‖_F²`, whose unique minimiser
-under `J x = v` is `v xᵀ/‖x‖²` (L1). (c) Invariance: an aligned `J = u xᵀ` is blind to every `δ ⊥ x`,
-and a `J` blind to all of `x^⊥` is aligned. Paper: arXiv 2605.08464 (registry ID T2).
+`d·x = v_y - v_k ≠ 0`, `m² / ‖d‖² ≤ ‖x‖² m² / (v_y - v_k)²` (Cauchy–Schwarz), with equality exactly when
+`d` is parallel to `x` (so for every pair of classes of an aligned `J`); bias-free (`m = v_y - v_k`)
+the squared distance is at most `‖x‖²`. (b) Sensitivity: `Σ_p w_p ‖J δ_p‖² = σ² ‖J‖_F²` for perturbations
+with isotropic second moment `σ² I`; under `J x = v` its unique minimiser is `v xᵀ/‖x‖²` (L1); the
+spectral norm is at least `‖v‖/‖x‖`, attained by the aligned map and by others. (c) Invariance: for
+`x ≠ 0` and `J ≠ 0`, `ker J = x^⊥` exactly when `J = u xᵀ` with `u ≠ 0`. Paper: arXiv 2605.08464 (registry ID T2).
 -/
 
 @[expose] public noncomputable section

@@ -1,0 +1,213 @@
+"""``normalign search`` and the conjecture API (normalign.conjecture, normalign.property, normalign.search).
+
+Small budgets only (a few hundred examples); no timing assertions. The last test replays every case that
+``normalign search`` saved in tests/corpus/<ID>/search/.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+from normalign.checks import Budget, Outcome
+from normalign.cli import main
+from normalign.conjecture import Conjecture, conjecture, load
+from normalign.corpus import load_search_cases
+from normalign.property import run_chunk
+from normalign.search import load_saved, resolve, search
+
+PROPS = "normalign.numerics.checks.optimality.properties"
+
+USER_FILE = textwrap.dedent('''
+    """A user's conjectures, in a file of their own (the README tutorial's)."""
+    import numpy as np
+
+    from normalign import strategies as S
+    from normalign.conjecture import conjecture
+    from normalign.numerics.maths import minnorm as mn
+
+
+    @conjecture(id="T2", strategy=S.robust_cases(), tol=1e-9, drops=("norm_x",))
+    def radius_without_norm_x(case):
+        """T2(a)'s bound without the factor ||x||: false as soon as ||x|| > 1."""
+        x, v, b, y = case["x"], case["v"], case["b"], case["y"]
+        J = np.outer(v, x) / (x @ x)
+        bound = mn.robust_bound(x, v, v + b, y) / np.linalg.norm(x)
+        return (mn.robust_radius(J, b, x, y) - bound) / bound
+
+
+    @conjecture(id="T2", strategy=S.robust_cases(), tol=1e-9)
+    def cauchy_schwarz(case):
+        """|<x, x>| <= ||x||^2 (true): relative excess."""
+        x = case["x"]
+        return (abs(x @ x) - np.linalg.norm(x) ** 2) / (np.linalg.norm(x) ** 2)
+''')
+
+
+@pytest.fixture()
+def user_file(tmp_path: Path) -> Path:
+    p = tmp_path / "my_conjectures.py"
+    p.write_text(USER_FILE)
+    return p
+
+
+# ------------------------------------------------------------------------------ the API
+def test_decorator_makes_a_conjecture_that_is_still_its_residual() -> None:
+    @conjecture(id="T1", strategy=st.integers(0, 50), tol=0.5, to_case=lambda k: {"k": k},
+                from_case=lambda c: c["k"])
+    def below_17(k: int) -> float:
+        """k < 17 (false)."""
+        return float(k >= 17)
+
+    assert isinstance(below_17, Conjecture) and below_17.name == "below_17" and below_17(20) == 1.0
+    assert below_17.detail == "k < 17 (false)" and below_17.expect == "holds"
+    result = below_17.check(Budget())
+    assert result.outcome == Outcome.REFUTED and result.counterexamples[0]["k"] == 17  # shrunk
+    assert below_17.replay(result.counterexamples[0]) == 1.0  # recomputed from the JSON case
+
+
+def test_default_case_round_trip_of_dict_and_tuple_examples() -> None:
+    c = Conjecture(id="T1", name="t", strategy=st.just(0), residual=lambda e: 0.0, tol=0.0)
+    ex = {"x": np.array([1.0, -2.0]), "N": np.eye(2), "c": 3, "loss": "ce"}
+    back = c.from_case(json.loads(json.dumps(c.to_case(ex))))
+    assert np.array_equal(back["N"], np.eye(2)) and back["c"] == 3 and back["loss"] == "ce"
+    tup = (np.array([1.5]), np.zeros((2, 2)))
+    back = c.from_case(json.loads(json.dumps(c.to_case(tup))))
+    assert isinstance(back, tuple) and np.array_equal(back[1], np.zeros((2, 2)))
+
+
+def test_registry_property_checks_are_conjectures() -> None:
+    """One mechanism: ID targets find the conjectures behind the registry's property checks."""
+    refs = resolve("T1")
+    assert f"{PROPS}:t1_ball" in refs and f"{PROPS}:planted_t1c_constant" in refs
+    assert resolve("P2:bias_free") == ["normalign.numerics.checks.centroid.homogeneous:p2_euler_with_bias"]
+    assert load(f"{PROPS}:planted_t1c_constant").expect == "fails"
+
+
+@pytest.mark.parametrize("engine", ["random", "targeted", "optimise"])
+def test_every_engine_shrinks_its_counterexample(engine: str) -> None:
+    """Integers: the minimal violation of k < 17 is 17; floats: of x <= 0.5 on [0, 4] it is the
+    simplest float above 0.5 that hypothesis reaches (1.0), whatever the engine found first."""
+    ints = Conjecture(id="T1", name="k", strategy=st.integers(0, 1000), residual=lambda k: float(k >= 17),
+                      tol=0.5, to_case=lambda k: {"k": k}, from_case=lambda d: d["k"])
+    assert run_chunk(ints, engine=engine, seed=2, examples=200).case["k"] == 17
+    flts = Conjecture(id="T1", name="x", strategy=st.floats(0.0, 4.0), residual=lambda x: x, tol=0.5,
+                      to_case=lambda x: {"x": x}, from_case=lambda d: d["x"])
+    assert run_chunk(flts, engine=engine, seed=2, examples=200).case["x"] == 1.0
+
+
+@pytest.mark.parametrize("engine", ["random", "optimise"])
+def test_a_counterexample_that_does_not_replay_from_its_json_is_not_reported_as_found(engine: str) -> None:
+    """Re-checked from the saved JSON: a lossy ``to_case`` (here it forgets k) gives no counterexample,
+    and the registry check is inconclusive with the reason, never refuted on an unreplayable case."""
+    c = Conjecture(id="T1", name="lossy", strategy=st.integers(0, 100), residual=lambda k: float(k >= 17),
+                   tol=0.5, to_case=lambda k: {"k": 0}, from_case=lambda d: d["k"])
+    res = run_chunk(c, engine=engine, seed=0, examples=100)
+    assert res.first_at is not None and res.case is None and "did not reproduce" in res.note
+    assert c.check(Budget()).outcome == Outcome.INCONCLUSIVE
+
+
+@pytest.mark.parametrize("engine", ["random", "targeted", "optimise"])
+def test_every_engine_stays_inside_the_strategy(engine: str) -> None:
+    """Every example an engine evaluates is one the strategy can draw (the optimiser moves hypothesis'
+    choices within their bounds, and filters still apply), so a hypothesis is never silently dropped."""
+    seen: list[float] = []
+
+    def record(x: float) -> float:
+        seen.append(x)
+        return x
+
+    c = Conjecture(id="T1", name="bounded", strategy=st.floats(0.0, 1.0).filter(lambda v: v > 0.25),
+                   residual=record, tol=2.0, to_case=lambda v: {"v": v}, from_case=lambda d: d["v"])
+    res = run_chunk(c, engine=engine, seed=1, examples=150)
+    assert res.case is None and seen and all(0.25 < v <= 1.0 for v in seen)
+    assert res.best == max(seen)
+
+
+# ------------------------------------------------------------------------------ the command
+def test_false_user_conjecture_is_found_shrunk_saved_and_replays(user_file: Path, tmp_path: Path, capsys) -> None:
+    corpus = tmp_path / "corpus"
+    code = main(["search", f"{user_file}:radius_without_norm_x", "--examples", "200", "--corpus", str(corpus),
+                 "--quiet"])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "COUNTEREXAMPLE" in out and "saved" in out
+    (saved,) = load_search_cases(corpus)[:1]
+    assert saved["id"] == "T2" and saved["conjecture"].endswith("my_conjectures.py:radius_without_norm_x")
+    conj = load_saved(saved["conjecture"])
+    assert conj.violated(conj.replay(saved["case"]))
+    assert np.linalg.norm(saved["case"]["x"]) > 1.0  # where the dropped factor matters
+
+
+def test_true_user_conjecture_exits_0(user_file: Path, tmp_path: Path, capsys) -> None:
+    code = main(["search", f"{user_file}:cauchy_schwarz", "--examples", "150", "--corpus", str(tmp_path), "--quiet"])
+    assert code == 0 and "0 counterexample(s) [as expected]" in capsys.readouterr().out
+    assert not list(tmp_path.rglob("*.json"))
+
+
+@pytest.mark.parametrize("argv", [
+    ["search", "T9"],
+    ["search", "T1:no_such_hypothesis"],
+    ["search", "missing_file.py:x"],
+    ["search", "T1", "--examples", "0"],
+    ["search", "T1", "--workers", "0"],
+])
+def test_bad_input_exits_2_with_one_line(argv: list[str], capsys) -> None:
+    assert main(argv + ["--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("normalign: error:")
+
+
+def test_file_without_the_named_conjecture_exits_2(user_file: Path, capsys) -> None:
+    assert main(["search", f"{user_file}:nope", "--quiet"]) == 2
+    assert "radius_without_norm_x" in capsys.readouterr().err  # lists what is there
+
+
+def test_same_seed_same_counterexamples_with_1_and_2_workers() -> None:
+    ref = f"{PROPS}:planted_t1p_no_x"
+    one = search(ref, engine="optimise", seed=3, examples=300, workers=1)
+    two = search(ref, engine="optimise", seed=3, examples=300, workers=2)
+    assert one.cases and one.cases == two.cases and one.examples == two.examples
+
+
+def test_targeted_engine_finds_the_planted_t1c_constant_without_a_hand_placed_candidate() -> None:
+    """The thin-set planted T1(c) bound, drawn ball points only (no candidate in the residual)."""
+    out = search(f"{PROPS}:planted_t1c_constant_drawn_only", engine="targeted", seed=0, examples=1000)
+    assert out.cases
+    case = out.cases[0]
+    assert case["loss"] == "ce" and case["R"] > 0 and out.conj.violated(out.conj.replay(case))
+
+
+def test_dask_cluster_gives_the_same_counterexamples() -> None:
+    distributed = pytest.importorskip("distributed", reason="dask.distributed not installed (pip install '.[dask]')")
+    ref = f"{PROPS}:planted_t1p_no_x"
+    here = search(ref, engine="optimise", seed=3, examples=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the in-process worker's own threads touch `random`: hypothesis warns
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                      host="127.0.0.1", dashboard_address=None) as cluster:
+            there = search(ref, engine="optimise", seed=3, examples=300, scheduler=cluster.scheduler_address)
+    assert here.cases and here.cases == there.cases
+
+
+# ------------------------------------------------------------------------------ the saved corpus
+def _saved() -> list:
+    return [pytest.param(c, id=c["path"].split("corpus/")[-1]) for c in load_search_cases()]
+
+
+@pytest.mark.parametrize("saved", _saved())
+def test_saved_search_case_still_refutes_its_conjecture(saved: dict) -> None:
+    """Every case ``normalign search`` saved is still a counterexample (its residual, recomputed from
+    the JSON, exceeds the tolerance); a saved counterexample to a registered theorem (expect "holds") is a
+    finding to investigate, flagged here."""
+    conj = load_saved(saved["conjecture"])
+    r = conj.replay(saved["case"])
+    assert conj.violated(r), f"{saved['path']}: no longer a counterexample (residual {r:.3e} <= tol {conj.tol:.1e})"
+    assert not (conj.expect == "holds" and saved["conjecture"].startswith("normalign.")), (
+        f"{saved['path']}: counterexample to the registered claim {conj.id}:{conj.name} (residual {r:.3e})")
