@@ -27,6 +27,7 @@ import math
 import random
 import threading
 import time
+import unittest
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -231,7 +232,7 @@ def _climb(conj: Conjecture, count: _Counter, examples: int, data: Any) -> None:
         return
 
 
-def _shrink(conj: Conjecture, count: _Counter, choices: tuple) -> Any | None:
+def _shrink(conj: Conjecture, count: _Counter, choices: tuple, rnd: random.Random) -> Any | None:
     """Hand a violating choice sequence to hypothesis' shrinker (replayed from the secondary corpus of an
     in-memory example database, then shrunk); None when it does not reproduce."""
     from hypothesis import Phase, find
@@ -241,12 +242,30 @@ def _shrink(conj: Conjecture, count: _Counter, choices: tuple) -> Any | None:
     db, key = InMemoryExampleDatabase(), b"normalign-optimise"
     db.save(key + b".secondary", choices_to_bytes(choices))  # secondary: replayed, then shrunk (primary
     # entries count as shrunk already and are only replayed)
+    cfg = _settings(SHRINK_LIMIT, [Phase.reuse, Phase.shrink], database=db)
     try:
-        return find(conj.strategy, lambda ex: conj.violated(count(ex)),
-                    settings=_settings(SHRINK_LIMIT, [Phase.reuse, Phase.shrink], database=db),
-                    database_key=key)
-    except NoSuchExample:
+        with _seeded_hypothesis(rnd):
+            return find(conj.strategy, lambda ex: conj.violated(count(ex)), settings=cfg, database_key=key)
+    except (NoSuchExample, unittest.SkipTest):  # SkipTest: the replay was not a violation (nothing ran)
         return None
+
+
+@contextmanager
+def _seeded_hypothesis(rnd: random.Random) -> Iterator[None]:
+    """Seed hypothesis' per-thread random for one run. Some shrink passes draw random numbers, and the
+    usual ways to seed a run (``find(random=...)``, ``@seed``, ``derandomize``) also switch the example
+    database off, which the shrinking run needs. (Hypothesis internals; unseeded where they differ.)"""
+    try:
+        from hypothesis.core import threadlocal
+        old = threadlocal._hypothesis_global_random
+    except (ImportError, AttributeError):
+        yield
+        return
+    threadlocal._hypothesis_global_random = random.Random(rnd.getrandbits(64))
+    try:
+        yield
+    finally:
+        threadlocal._hypothesis_global_random = old
 
 
 @contextmanager
@@ -294,7 +313,7 @@ def run_chunk(conj: Conjecture, *, engine: str = "random", seed: int | str = 0, 
             from hypothesis.internal.conjecture.data import ConjectureData
 
             choices = _optimise(conj, count, examples, rnd)
-            example = None if choices is None else _shrink(conj, count, choices)
+            example = None if choices is None else _shrink(conj, count, choices, rnd)
             if choices is not None and example is None:  # the shrinker could not replay it: keep it as drawn
                 example = _draw(conj.strategy, ConjectureData.for_choices(choices))[1]
         else:

@@ -422,7 +422,7 @@ THEOREMS: tuple[Theorem, ...] = (
                "numeric", "normalign.numerics.checks.robustness.exact_radius:check_exact_linf_milp_vs_enumeration"),
             _c("exact global L1 radius: MILP equals brute-force region enumeration + LP (2-d)",
                "numeric", "normalign.numerics.checks.robustness.exact_radius:check_exact_l1_milp_vs_enumeration"),
-            _c("exact global L2 radius: best-first region search equals enumeration + QP per region (2-d)",
+            _c("exact global L2 radius: the pruned region search equals the closest tie over every region (2-d)",
                "numeric", "normalign.numerics.checks.robustness.exact_radius:check_l2_search_vs_enumeration"),
             _c("T2(a)'s bound rho <= ||x|| min_k (z_y - z_k)/|v_y - v_k| at every training point of trained nets",
                "numeric", "normalign.numerics.checks.robustness.exact_radius:check_t2a_bound_trained"),

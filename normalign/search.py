@@ -375,7 +375,7 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the chunks on a Dask distributed scheduler (tcp://host:port)")
-    p.add_argument("--corpus", type=Path, default=REPO / "tests" / "corpus",
+    p.add_argument("--corpus", type=Path, default=REPO / "tests" / "corpus", metavar="DIR",
                    help="save counterexamples under DIR/<ID>/search/ (default tests/corpus)")
     p.add_argument("--engine", choices=ENGINES, default="optimise",
                    help="random, targeted (hypothesis.target), optimise (multi-start Nelder-Mead on the "

@@ -200,7 +200,13 @@ def region_row_tol(depth: int, width: int) -> float:
     ``E_l`` is a product of ``depth`` matrices of width ``width`` (``matmul_tol``), and normalising the row
     and evaluating its signed distance at a point add about as much again: twice ``matmul_tol``. A
     region's slack at ``x`` is then known to ``region_row_tol * (|E| ||x|| + |e|) / ||E_l||`` (its
-    *resolution*, local: ~1e-15 near the origin whatever the box)."""
+    *resolution*). The box size enters only through ``||x||`` at the point in question: a region near
+    the origin is resolved to ~1e-15 (times the cancellation ratio ``|E| / ||E_l||``) inside a box of
+    half-width 1e5 as in one of half-width 1, while a region at distance 1e5 is resolved to ~1e-10
+    (float64 spacing there is 1.5e-11). A region is certified when a ball of positive radius about its
+    centre survives these errors; one thinner than that is reported as thin, never dropped. (The old
+    enumerator's probe step, ``max(1e-7 diam, ...)``, scaled with the whole box: 3e-2 for a 1e5 box,
+    stepping over regions of inradius 1e-4 near the origin.)"""
     return 2.0 * matmul_tol(depth, width)
 
 

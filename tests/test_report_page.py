@@ -77,9 +77,9 @@ def test_summary_table_and_markdown_twin_have_the_same_ids(built) -> None:
     ids = [t["id"] for t in run["verify"]["theorems"]]
     assert rows == ids
     md = (out / "report.md").read_text()
-    assert re.findall(r"^### (\S+): ", md, flags=re.M) == ids
+    assert re.findall(r"^### (\S+): ", md, flags=re.MULTILINE) == ids
     for t in run["verify"]["theorems"]:
-        assert re.search(rf"^\| \[{re.escape(t['id'])}\]\(#[^)]+\) \| (\*\*)?{re.escape(t['status'])}(\*\*)? \|", md, re.M), t["id"]
+        assert re.search(rf"^\| \[{re.escape(t['id'])}\]\(#[^)]+\) \| (\*\*)?{re.escape(t['status'])}(\*\*)? \|", md, re.MULTILINE), t["id"]
 
 
 def test_page_loads_nothing_from_the_network(built) -> None:
@@ -93,14 +93,14 @@ def test_page_loads_nothing_from_the_network(built) -> None:
 
 
 def test_lean_pins_are_shown_with_their_statements(built) -> None:
+    import html as H
+
     from normalign.lean_statements import pins_of
 
-    run, out = built
+    _, out = built
     html = (out / "index.html").read_text()
     pin = pins_of(F.LEAN_FAILED_ID)[0]
     assert pin.decl in html
-    import html as H
-
     assert H.escape(pin.statement) in html
     assert "fixture: type mismatch" in html
 
@@ -108,9 +108,10 @@ def test_lean_pins_are_shown_with_their_statements(built) -> None:
 def test_counterexample_picture_is_the_exact_partition(built) -> None:
     """The 2-d counterexample is drawn; its caption's region count is the engine's enumeration."""
     from normalign.numerics.engine.regions import enumerate_partition
+
     from normalign.report_html.figures import case_network, case_points, picture_box
 
-    run, out = built
+    _, out = built
     pngs = sorted((out / "figures").glob(f"{F.PICTURE_ID}-*.png"))
     assert pngs, "no picture of the 2-d counterexample"
     w, h = png_size(pngs[0].read_bytes())
@@ -169,6 +170,9 @@ def test_every_status_word_has_a_colour() -> None:
     assert palette.tone(verify.FAILED).border == palette.BAD.border
     assert palette.tone(verify.VERIFIED).border == palette.GOOD.border
     assert palette.tone("some new word") is palette.UNKNOWN  # never a "good" colour
+    from normalign.report_html.page import PROBLEMS
+
+    assert set(PROBLEMS) == {verify.FAILED, verify.INCONCLUSIVE}  # the words that make verify exit 1
 
 
 @pytest.mark.parametrize("ratio, expect, dot_left, colour", [

@@ -130,6 +130,26 @@ def test_every_engine_stays_inside_the_strategy(engine: str) -> None:
     assert res.best == max(seen)
 
 
+@pytest.mark.parametrize("engine", ["random", "optimise"])
+def test_a_seed_draws_the_same_examples_whatever_modules_are_imported(engine: str, tmp_path: Path) -> None:
+    """Hypothesis mixes constants of every local module in sys.modules into generation; a chunk does
+    not, so a seed draws the same examples before and after a new module (with new constants) loads."""
+    def drawn() -> list[float]:
+        seen: list[float] = []
+        c = Conjecture(id="T1", name="f", strategy=st.tuples(st.integers(-10**6, 10**6), st.floats(-1e6, 1e6)),
+                       residual=lambda ex: seen.extend(ex) or 0.0, tol=1.0)
+        run_chunk(c, engine=engine, seed=5, examples=100)
+        return seen
+
+    before = drawn()
+    module = tmp_path / "many_constants.py"
+    module.write_text("C = [" + ", ".join(f"{k * 1237 + 5}, {k * 1234.56789 + 0.5:.5f}" for k in range(300)) + "]\n")
+    from normalign.conjecture import import_file
+
+    import_file(module)
+    assert drawn() == before
+
+
 # ------------------------------------------------------------------------------ the command
 def test_false_user_conjecture_is_found_shrunk_saved_and_replays(user_file: Path, tmp_path: Path, capsys) -> None:
     corpus = tmp_path / "corpus"

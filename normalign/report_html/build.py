@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from normalign.files import write_atomic
-from normalign.report_html.figures import Picture, format_case, measured_figures, region_picture
+from normalign.report_html.figures import (
+    Picture,
+    format_case,
+    measured_figures,
+    region_picture,
+)
 
 
 @dataclass
@@ -69,7 +74,9 @@ def gather(run: dict[str, Any], results_dir: Path, *, pictures: bool = True) -> 
         figs = []
         for path in measured_figures(m.get("results"), data.results_dir):
             written = _dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone().strftime("%Y-%m-%d %H:%M")
-            figs.append(Picture(path.read_bytes(), f"{path} (written {written} by {m.get('command', '')})"))
+            figs.append(Picture(path.read_bytes(), f"{path}: written {written} by an experiment run on this machine "
+                                f"(its settings are in the JSON next to it and may differ from the run of the "
+                                f"numbers above)"))
         data.measured[key] = figs
     return data
 

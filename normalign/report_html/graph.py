@@ -9,9 +9,9 @@ barycentre sweeps order each layer so that edges cross less.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import Iterable, Mapping
 
 from normalign.report_html.palette import UNKNOWN, tone
 

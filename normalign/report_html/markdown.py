@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from normalign.report_html import graph
-from normalign.report_html.page import KINDS, PROBLEMS, ratio_text
+from normalign.report_html.page import KINDS, PROBLEMS, run_time, ratio_text
 
 if TYPE_CHECKING:
     from normalign.report_html.build import ReportData
 
 
-def render(data: "ReportData", figure_files: dict[Any, str], graph_file: str) -> str:
+def render(data: ReportData, figure_files: dict[Any, str], graph_file: str) -> str:
     """The Markdown document; ``figure_files`` maps picture keys to paths relative to the document."""
     doc, run = data.run["verify"], data.run.get("run", {})
     theorems = doc.get("theorems", [])
@@ -23,11 +23,11 @@ def render(data: "ReportData", figure_files: dict[Any, str], graph_file: str) ->
     out = [
         "# normalign: verification report",
         "",
-        f"Run: **{_w(doc.get('status', '?'))}**, exit code {doc.get('exit_code', '?')}; {len(theorems)} IDs: {counts}.",
+        f"Run: {_w(doc.get('status', '?'), strong=True)}, exit code {doc.get('exit_code', '?')}; {len(theorems)} IDs: {counts}.",
         "",
-        f"From the `{run.get('command') or 'normalign verify'}` run finished {run.get('finished') or 'unknown date'} at "
+        f"From the `{run.get('command') or 'normalign verify'}` run finished {run_time(data.run)} at "
         f"commit `{run.get('commit') or 'unknown'}`{' with uncommitted changes' if run.get('dirty') else ''}; budget "
-        f"{doc.get('budget', '?')}, seed {doc.get('seed', '?')}. Rendered {data.rendered}.",
+        f"{doc.get('budget', '?')}, seed {doc.get('seed', '?')}. Rendered {run_time({'run': {'finished': data.rendered}})}.",
         "",
         "## Summary",
         "",
@@ -37,7 +37,7 @@ def render(data: "ReportData", figure_files: dict[Any, str], graph_file: str) ->
     for t in theorems:
         tid = str(t.get("id", "?"))
         out.append(f"| [{tid}](#{_anchor(_heading(t))}) | {_w(t.get('status'))} | "
-                   + " | ".join(_w(t.get(k)) for k in KINDS)
+                   + " | ".join(_kind(t.get(k)) for k in KINDS)
                    + f" | {_w(t.get('lean'))} | {ratio_text(t.get('worst_resid_over_tol'))} | "
                    f"{t.get('counterexamples_found', 0)} | {_cell(t.get('title', ''))} |")
     out += ["", "## How the statements depend on each other", "",
@@ -66,10 +66,10 @@ def render(data: "ReportData", figure_files: dict[Any, str], graph_file: str) ->
     return "\n".join(out) + "\n"
 
 
-def _card(t: dict, data: "ReportData", figure_files: dict[Any, str]) -> list[str]:
+def _card(t: dict, data: ReportData, figure_files: dict[Any, str]) -> list[str]:
     tid = str(t.get("id", "?"))
     out = [f"### {_heading(t)}", "",
-           f"Status **{_w(t.get('status'))}**; Lean: {_w(t.get('lean'))}.", "",
+           f"Status {_w(t.get('status'), strong=True)}; Lean: {_w(t.get('lean'))}.", "",
            f"> {t.get('statement', '')}", ""]
     for key, label in (("source", "Source"), ("claim", "The paper claims"), ("formalisation", "We formalise")):
         if t.get(key):
@@ -115,9 +115,17 @@ def _card(t: dict, data: "ReportData", figure_files: dict[Any, str]) -> list[str
     return out
 
 
-def _w(status: Any) -> str:
+def _w(status: Any, strong: bool = False) -> str:
+    """A status word; bold when it is a problem (or ``strong``)."""
     s = str(status if status is not None else "?")
-    return f"**{s}**" if s in PROBLEMS or s.startswith(("failed", "rejected", "missing")) else s
+    return f"**{s}**" if strong or s in PROBLEMS or s.startswith(("failed", "rejected", "missing")) else s
+
+
+def _kind(status: Any) -> str:
+    """A kind's status; "not yet checked" (no check of this kind registered) as a dash, as on the page."""
+    from normalign.verify import NOT_YET_CHECKED
+
+    return "–" if status == NOT_YET_CHECKED else _w(status)
 
 
 def _cell(s: Any) -> str:

@@ -83,7 +83,7 @@ JS = """
 PROBLEMS = ("FAILED", "inconclusive")
 
 
-def render(data: "ReportData") -> str:
+def render(data: ReportData) -> str:
     """The whole page as one HTML string."""
     doc = data.run["verify"]
     theorems = doc.get("theorems", [])
@@ -93,7 +93,7 @@ def render(data: "ReportData") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">",
-        f"<title>normalign report: {escape(doc.get('status', '?'))} ({escape(_when(data.run))})</title>",
+        f"<title>normalign report: {escape(doc.get('status', '?'))} ({escape(run_time(data.run))})</title>",
         f"<style>{CSS}</style></head>",
         "<body><main>",
         _header(data),
@@ -156,7 +156,7 @@ def ratio_bar(ratio: Any, expect: str = "holds", width: int = 110) -> str:
             f'<circle cx="{x:.1f}" cy="6" r="3.6" fill="{"#2e7d32" if good else "#c62828"}"/></svg>')
 
 
-def _when(run: dict) -> str:
+def run_time(run: dict) -> str:
     """The run's finishing time as ``YYYY-MM-DD HH:MM (UTC+hh:mm)``."""
     import datetime as _dt
 
@@ -170,7 +170,7 @@ def _when(run: dict) -> str:
     return t.strftime("%Y-%m-%d %H:%M") + (f" (UTC{t.strftime('%z')[:3]}:{t.strftime('%z')[3:]})" if t.tzinfo else "")
 
 
-def _header(data: "ReportData") -> str:
+def _header(data: ReportData) -> str:
     run, doc = data.run.get("run", {}), data.run["verify"]
     commit = run.get("commit") or "unknown"
     dirty = " with uncommitted changes" if run.get("dirty") else ""
@@ -184,10 +184,10 @@ def _header(data: "ReportData") -> str:
         f'<p>Run: {badge(str(doc.get("status", "?")))} exit code {escape(str(doc.get("exit_code", "?")))}; '
         f"{len(doc.get('theorems', []))} IDs: {counts}.</p>",
         f'<p class="sub" id="run-info">From the <code>{escape(str(run.get("command") or "normalign verify"))}</code> '
-        f"run finished {escape(_when(data.run))} at commit <code>{escape(commit)}</code>{dirty}; budget "
+        f"run finished {escape(run_time(data.run))} at commit <code>{escape(commit)}</code>{dirty}; budget "
         f"{escape(str(doc.get('budget', '?')))}, seed {escape(str(doc.get('seed', '?')))}"
         + (f", {run['seconds']:.0f} s" if isinstance(run.get("seconds"), (int, float)) else "")
-        + f". Page rendered {escape(data.rendered)}.</p>",
+        + f". Page rendered {escape(run_time({'run': {'finished': data.rendered}}))}.</p>",
     ]
     if data.current_commit and run.get("commit") and data.current_commit != run.get("commit"):
         lines.append(f'<p class="warn">The checkout is now at commit <code>{escape(data.current_commit)}</code>; '
@@ -242,7 +242,7 @@ def _graph_section(theorems: list[dict]) -> str:
     ])
 
 
-def _card(t: dict, data: "ReportData") -> str:
+def _card(t: dict, data: ReportData) -> str:
     tid = str(t.get("id", "?"))
     status = str(t.get("status", "?"))
     tn = tone(status)
@@ -287,7 +287,7 @@ def _checks_table(t: dict) -> str:
         return "<h4>Checks</h4><p>No check is registered.</p>"
     rows = ["<h4>Checks</h4>", '<table class="checks"><thead><tr><th>kind</th><th>check</th><th>status</th>'
             '<th>found</th><th>worst residual</th><th>tolerance</th><th>resid/tol</th><th>instances</th>'
-            "<th>s</th></tr></thead><tbody>"]
+            "<th>time (s)</th></tr></thead><tbody>"]
     for c in checks:
         r = c.get("result") or {}
         tags = [f"expects {c.get('expect', '?')}"]
@@ -343,7 +343,7 @@ def _lean_block(t: dict, pins: list[dict]) -> str:
     return "\n".join(out)
 
 
-def _counterexamples(t: dict, data: "ReportData") -> str:
+def _counterexamples(t: dict, data: ReportData) -> str:
     tid = str(t.get("id", "?"))
     items = []
     for ci, c in enumerate(t.get("checks") or []):
@@ -369,7 +369,7 @@ def _counterexamples(t: dict, data: "ReportData") -> str:
             "checks, which expect them: each shows where the claim stops holding.</p>" + "\n".join(items))
 
 
-def _measured_section(claims: list[dict], data: "ReportData") -> str:
+def _measured_section(claims: list[dict], data: ReportData) -> str:
     out = ['<h2 id="measured">Measured claims</h2>',
            '<p class="sub">Empirical findings of experiments. They are reported, never counted as checks: they do '
            "not change a status or the exit code.</p>"]

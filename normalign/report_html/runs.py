@@ -45,11 +45,11 @@ def git_state(repo: Path = REPO) -> tuple[str | None, bool | None]:
     """(short commit, working tree dirty) of ``repo``; ``(None, None)`` outside a git checkout."""
     try:
         commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10)
+                                text=True, timeout=10, check=False)
         if commit.returncode != 0:
             return None, None
         status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=30)
+                                capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None, None
     dirty = bool(status.stdout.strip()) if status.returncode == 0 else None

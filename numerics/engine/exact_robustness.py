@@ -565,9 +565,9 @@ def strict_witness(net: CPANetwork, x: np.ndarray, y: int, w0: np.ndarray, norm:
             continue
         seen.add(key)
         tie = region_tie(region_problem(net, p), net, x, y, norm, margin=margin)
-        if tie.point is not None and np.isfinite(tie.value) and verify_witness(net, x, y, tie.point):
-            if best is None or tie.value < _norm(best - x, norm):
-                best = tie.point
+        ok = tie.point is not None and np.isfinite(tie.value) and verify_witness(net, x, y, tie.point)
+        if ok and (best is None or tie.value < _norm(best - x, norm)):
+            best = tie.point
     if best is None:  # farther along the ray (a loose upper end: the bracket decides)
         T = 1.0 + 2.0 ** -np.arange(29, 0, -1)
         best = _first_verified(net, x, y, x[None] + T[:, None] * v[None])

@@ -361,7 +361,8 @@ def slice_network(net: CPANetwork, x0: np.ndarray, e1: np.ndarray, e2: np.ndarra
 @dataclass
 class Cell:
     """A cell of the walk: the patterns ``bits`` of the activation layers decided so far, its polytope
-    (box included), a centre and the numpy-certified radius of a ball about it inside the cell
+    (within the box; rows proved redundant are left out), a centre and the numpy-certified radius of a
+    ball about it inside the cell
     (not positive: the cell is thinner than the resolution, *thin*)."""
 
     bits: tuple[np.ndarray, ...]
@@ -834,7 +835,7 @@ def brute_force_regions(net: CPANetwork, lo: np.ndarray, hi: np.ndarray, max_uni
 # ----------------------------------------------------------------------------- 2-d partition
 @dataclass
 class Region2D:
-    """One region of a 2-d partition: its polytope (box included), vertices in counter-clockwise order,
+    """One region of a 2-d partition: its polytope (within the box), vertices in counter-clockwise order,
     area, centre and certified inradius about it."""
 
     poly: Polytope

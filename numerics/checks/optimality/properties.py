@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hypothesis import strategies as st
 from normalign.numerics.maths import minnorm as mn
 from normalign.numerics.tolerances import CLOSED_FORM_TOL
 
 from normalign import strategies as S
 from normalign.checks import Budget, CheckResult
-from normalign.conjecture import conjecture
+from normalign.conjecture import conjecture, default_from_case
 
 # ------------------------------------------------------------------------------------- residuals
 
@@ -147,6 +148,40 @@ def planted_t1p_no_x(case: dict) -> float:
     The rank-one optimum with R = alpha (||x|| forgotten) as a lower bound."""
     R = case["alpha"]
     return (mn.optimal_loss("ce", case["c"], R) - mn.loss_value("ce", rank_one_logits(case), case["y"])) / (1 + R)
+
+
+def _t1b_from_case(c: dict) -> tuple[dict, float]:
+    return default_from_case({k: v for k, v in c.items() if k != "R"}), float(c["R"])
+
+
+@conjecture(id="T1", strategy=st.tuples(S.minnorm_cases(), st.floats(1.01, 4.0)), tol=CLOSED_FORM_TOL,
+            drops=("binding",), expect="fails", to_case=lambda ex: {**ex[0], "R": ex[1]}, from_case=_t1b_from_case)
+def t1b_without_binding(example: tuple[dict, float]) -> float:
+    """T1(b) without 'binding': every squared-error minimiser is aligned (false when R > 1).
+
+    For an L1 instance (x, bias, N; a = x~ or x), label y = argmax |z| and logit radius R = sqrt(alpha) ||a||
+    > 1, the squared-error optimum over the ball is z* = e_y (loss 0) and the constraint is slack:
+    W = e_y a^T / ||a||^2 + s N_perp / ||N_perp|| with s^2 = alpha - 1/||a||^2 is another minimiser. That
+    W is feasible and attains loss 0 (both recomputed here; otherwise residual 0), and the residual is its
+    alignment defect ||W - (W a) a^T / ||a||^2||_F / ||W||_F (0 for an aligned W)."""
+    case, R = example
+    a = np.append(case["x"], 1.0) if case["bias"] else np.asarray(case["x"], dtype=np.float64)
+    aa = float(a @ a)
+    y = int(np.argmax(np.abs(case["z"])))
+    N = np.asarray(case["N"], dtype=np.float64)
+    Np = N - np.outer(N @ a, a) / aa
+    if float(np.linalg.norm(Np)) < 1e-3 * (1.0 + float(np.linalg.norm(N))):
+        return 0.0  # nothing orthogonal to a to add
+    alpha = R * R / aa
+    e = np.zeros(case["c"])
+    e[y] = 1.0
+    W = np.outer(e, a) / aa + math.sqrt(alpha - 1.0 / aa) * Np / float(np.linalg.norm(Np))
+    eps = np.finfo(np.float64).eps
+    feasible = float(np.sum(W * W)) <= alpha * (1 + 64 * eps)
+    optimal = mn.loss_value("sq", W @ a, y) <= CLOSED_FORM_TOL
+    if not (feasible and optimal):
+        return 0.0
+    return float(np.linalg.norm(W - np.outer(W @ a, a) / aa) / np.linalg.norm(W))
 
 
 def property_l1(budget: Budget) -> CheckResult:

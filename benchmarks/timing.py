@@ -1,0 +1,154 @@
+"""The timing protocol every benchmark uses: warm, interleaved, repeated, paired; and peak memory.
+
+On a shared machine a single cold run measures first-call costs (imports, JIT and allocator caches,
+page faults of first use) and whatever else the machine was doing at that moment. So:
+
+- every method is called once untimed first (the *cold* call; its time is kept and may be shown,
+  separately, never as the method's time);
+- then ``runs`` rounds; in each round every method runs once, the order rotated by one each round
+  (no method always follows the same neighbour);
+- per method: the min and the median of its warm runs;
+- per pair ``(a, b)``: the *paired ratio* ``t_a / t_b`` of the two runs of the same round (both saw
+  about the same machine load), summarised by its median and its min over the rounds.
+
+Peak memory is measured one method per fresh process (:func:`isolated_peak`): the peak resident set
+above the level just before the call (Linux: the high-water mark is reset through
+``/proc/self/clear_refs``; elsewhere ``ru_maxrss`` deltas, which can only under-count), so numpy,
+torch and anything else are measured alike. No timing assertions anywhere (DEVELOPERS.md).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+
+@dataclass
+class Times:
+    """Wall-clock seconds of one method: the cold first call and the warm runs."""
+
+    name: str
+    cold: float
+    runs: list[float] = field(default_factory=list)
+
+    @property
+    def min(self) -> float:
+        return min(self.runs)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+
+def interleaved(methods: Mapping[str, Callable[[], Any]], runs: int = 5) -> dict[str, Times]:
+    """Time every method warm and interleaved: one untimed (cold) call each, then ``runs`` rounds of
+    one call per method, the order rotated each round. Results are dropped at once (a method's
+    output must not inflate the next one's memory)."""
+    if runs < 1:
+        raise ValueError(f"runs must be >= 1, got {runs}")
+    names = list(methods)
+    out: dict[str, Times] = {}
+    for name in names:
+        out[name] = Times(name, _timed(methods[name]))
+    for r in range(runs):
+        for j in range(len(names)):
+            name = names[(r + j) % len(names)]
+            out[name].runs.append(_timed(methods[name]))
+    return out
+
+
+def paired(times: Mapping[str, Times], a: str, b: str) -> tuple[float, float]:
+    """Median and min over rounds of ``t_a / t_b`` (round by round). With ``a`` the slower method this
+    is the speed-up of ``b`` over ``a``; its min is the worst round."""
+    ta, tb = times[a].runs, times[b].runs
+    ratios = [x / y for x, y in zip(ta, tb)]
+    return statistics.median(ratios), min(ratios)
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    result = fn()
+    t = time.perf_counter() - t0
+    del result
+    return t
+
+
+# ---------------------------------------------------------------------------------------- memory
+def _status_kib(key: str) -> int | None:
+    try:
+        with open("/proc/self/status") as fh:
+            m = re.search(rf"^{key}:\s+(\d+) kB", fh.read(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_extra(fn: Callable[[], Any]) -> tuple[int, int]:
+    """``(peak resident bytes above the level before the call, bytes of numpy/torch arrays in the
+    result)``. The result counts in the peak (it is resident when the call returns)."""
+    gc.collect()
+    if _reset_peak() and _status_kib("VmHWM") is not None:
+        before = _status_kib("VmRSS") or 0
+        result = fn()
+        peak = _status_kib("VmHWM") or 0
+    else:  # ru_maxrss only grows: a delta under-counts when an earlier peak was higher
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result = fn()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out_bytes = nbytes(result)
+    del result
+    return max(0, peak - before) * 1024, out_bytes
+
+
+def nbytes(obj: Any) -> int:
+    """Bytes held by the arrays in ``obj`` (ndarrays, torch tensors, tuples, lists, dicts, dataclasses)."""
+    if hasattr(obj, "nbytes") and not isinstance(obj, type):
+        return int(obj.nbytes)
+    if hasattr(obj, "element_size") and hasattr(obj, "nelement"):
+        return int(obj.element_size() * obj.nelement())
+    if isinstance(obj, dict):
+        return sum(nbytes(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(nbytes(v) for v in obj)
+    if hasattr(obj, "__dataclass_fields__"):
+        return sum(nbytes(getattr(obj, f)) for f in obj.__dataclass_fields__)
+    return 0
+
+
+MEMORY_FLAG = "--memory-of"
+"""A benchmark script run with ``--memory-of NAME`` builds its inputs, calls method NAME once warm and
+prints one JSON line ``{"peak_extra": bytes, "output": bytes}`` (see :func:`report_peak`)."""
+
+
+def report_peak(fn: Callable[[], Any]) -> None:
+    """In the child process: one warm-up call, then the measured call; print the JSON line."""
+    fn()
+    peak, out = peak_extra(fn)
+    print(json.dumps({"peak_extra": peak, "output": out}), flush=True)
+
+
+def isolated_peak(script: str, argv: Sequence[str], name: str, timeout: float = 1800) -> dict[str, int]:
+    """Run ``script argv --memory-of name`` in a fresh interpreter and return its JSON line."""
+    proc = subprocess.run([sys.executable, script, *argv, MEMORY_FLAG, name], capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"memory run of {name} failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
