@@ -1,102 +1,175 @@
-"""Exact Jacobians of many points through a 784-256-256-10 ReLU network, float64, in one run.
+"""Exact Jacobians and scores of many points through a 784-256-256-10 ReLU network, float64, in one run.
 
-Compared: a per-point autograd loop (the naive way), ``torch.func.vmap(jacrev(f))``, the engine's
-``region_maps`` (J and b from the pattern product, formed from the output side, in chunks), and the
-engine's scores-only path (``analyze(jacobian=False)``: D1/D2 scores from ``A (W_1 W_1^T) A^T`` and
-``A (W_1 x)`` without forming J). Prints each time, the ratios, the largest disagreement with
-vmap(jacrev), and peak memory (numpy's allocations by tracemalloc; the process's peak RSS).
+Methods, timed with the shared protocol of ``benchmarks/timing.py`` (one untimed cold call each, then
+``--runs`` interleaved rounds; min and median per method; paired ratios per round):
 
-    python benchmarks/bench_jacobians.py [--n 10000] [--threads 2] [--loop-n N]
+- ``vmap(jacrev)``: ``torch.func.vmap(torch.func.jacrev(f))`` on all points (torch's fast way);
+- ``autograd loop``: ``torch.autograd.functional.jacobian`` point by point (the naive way), on the first
+  ``--loop-n`` points only, its times scaled by ``n / loop_n``; ``--loop-n 0`` skips it;
+- ``engine J``: ``region_maps`` (exact ``J_x`` and ``b_x``, output-side pattern product in chunks);
+- ``engine scores``: ``analyze(jacobian=False, layer_sites=False, robustness=False)``: every D1/D2 score
+  (plain and augmented), centroid and offset, from ``A (W_1 W_1^T) A^T`` and ``A (W_1 x)``, no J.
 
-``--loop-n`` times the per-point loop on the first N points only and scales to n (it is the slow one).
+Targets (issue 17), read off the paired ratios of the same run: engine J >= 1.3x faster than
+vmap(jacrev); engine scores >= 2x faster than engine J; peak memory <= output + 1 GiB. Peak memory is
+measured one method per fresh process (``timing.isolated_peak``). Also printed: the largest
+disagreement of the engine's J with vmap(jacrev) and of the scores path with the J path, and the
+machine's load average (the machine may be shared; paired ratios are what to compare).
+
+    python benchmarks/bench_jacobians.py [--n 10000] [--threads 2] [--runs 5] [--loop-n 100] [--no-memory]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
-import time
-import tracemalloc
+import os
+import sys
+from typing import Any, Callable
 
 import numpy as np
 
+from timing import MEMORY_FLAG, interleaved, isolated_peak, paired, report_peak
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=10_000)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--loop-n", type=int, default=None, help="points for the per-point loop (default: all)")
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
+GiB = 2**30
+TARGETS = (("vmap(jacrev)", "engine J", 1.3), ("engine J", "engine scores", 2.0))
+"""(slower, faster, speed-up asked of the faster): the paired ratio t_slower / t_faster."""
 
+
+def _setup(n: int, seed: int, threads: int) -> dict[str, Any]:
     import torch
     from threadpoolctl import threadpool_limits
 
-    from normalign.numerics.engine.geometry import analyze, region_maps
     from normalign.numerics.engine.network import CPANetwork
 
-    torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
-    gen = torch.Generator().manual_seed(args.seed)
+    torch.set_num_threads(threads)
+    threadpool_limits(threads)
+    gen = torch.Generator().manual_seed(seed)
     seq = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
                               torch.nn.ReLU(), torch.nn.Linear(256, 10)).double()
-    X_t = torch.randn(args.n, 784, dtype=torch.float64, generator=gen)
-    X = X_t.numpy()
-    net = CPANetwork.from_sequential(seq)
-    print(f"n = {args.n} points, 784-256-256-10 ReLU, float64, {args.threads} threads")
+    X_t = torch.randn(n, 784, dtype=torch.float64, generator=gen)
+    return {"seq": seq, "X_t": X_t, "X": X_t.numpy(), "net": CPANetwork.from_sequential(seq)}
 
-    rows = []
 
-    # naive: per-point autograd loop
-    m = args.loop_n or args.n
-    t0 = time.perf_counter()
-    for i in range(m):
-        torch.autograd.functional.jacobian(seq, X_t[i])
-    t_loop = (time.perf_counter() - t0) * args.n / m
-    rows.append(("per-point autograd loop" + (f" ({m} pts, scaled)" if m < args.n else ""), t_loop, None))
+def _methods(env: dict[str, Any], loop_n: int) -> dict[str, Callable[[], Any]]:
+    import torch
 
-    # torch.func.vmap(jacrev)
-    t0 = time.perf_counter()
+    from normalign.numerics.engine.geometry import analyze, region_maps
+
+    seq, X_t, X, net = env["seq"], env["X_t"], env["X"], env["net"]
+
+    def vmap_jacrev():
+        with torch.no_grad():
+            return torch.func.vmap(torch.func.jacrev(seq))(X_t)
+
+    def loop():
+        return [torch.autograd.functional.jacobian(seq, X_t[i]) for i in range(loop_n)]
+
+    methods: dict[str, Callable[[], Any]] = {"vmap(jacrev)": vmap_jacrev}
+    if loop_n:
+        methods["autograd loop"] = loop
+    methods["engine J"] = lambda: region_maps(net, X)
+    methods["engine scores"] = lambda: analyze(net, X, jacobian=False, layer_sites=False, robustness=False)
+    return methods
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+    except OSError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=5, help="interleaved warm rounds (>= 5 for the report)")
+    ap.add_argument("--loop-n", type=int, default=100, help="points for the per-point loop, times scaled (0: skip)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-memory", action="store_true", help="skip the per-method memory processes")
+    ap.add_argument(MEMORY_FLAG, dest="memory_of", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    loop_n = min(args.loop_n, args.n)
+
+    env = _setup(args.n, args.seed, args.threads)
+    methods = _methods(env, loop_n)
+    if args.memory_of is not None:  # child process of isolated_peak
+        report_peak(methods[args.memory_of])
+        return 0
+
+    load_before = _load()
+    print(f"n = {args.n} points, 784-256-256-10 ReLU, float64, {args.threads} threads; "
+          f"{args.runs} warm interleaved rounds after one cold call each")
+    times = interleaved(methods, runs=args.runs)
+    if loop_n:
+        scale = args.n / loop_n
+        t = times["autograd loop"]
+        t.cold *= scale
+        t.runs = [r * scale for r in t.runs]
+    load_after = _load()
+
+    mem: dict[str, dict[str, int]] = {}
+    if not args.no_memory:
+        child = [a for a in (argv if argv is not None else sys.argv[1:])]
+        for name in methods:
+            mem[name] = isolated_peak(__file__, child, name)
+
+    print(f"\n{'method':<16}{'cold s':>9}{'min s':>9}{'median s':>10}{'peak extra':>13}{'output':>11}{'extra - out':>13}")
+    for name, t in times.items():
+        label = name + (f" ({loop_n} pts, scaled)" if name == "autograd loop" else "")
+        m = mem.get(name)
+        memtxt = (f"{m['peak_extra'] / 2**20:>10.0f} MiB{m['output'] / 2**20:>8.0f} MiB"
+                  f"{(m['peak_extra'] - m['output']) / 2**20:>9.0f} MiB") if m else f"{'-':>13}{'-':>11}{'-':>13}"
+        print(f"{label:<16}{t.cold:>9.3f}{t.min:>9.3f}{t.median:>10.3f}{memtxt}")
+        if name == "autograd loop":
+            print(f"{'':<16}(times above are for all {args.n} points: {loop_n}-point runs times {args.n / loop_n:g})")
+
+    print("\npaired ratios t_slower / t_faster per round (median, min over rounds):")
+    pairs = [(a, b, tgt) for a, b, tgt in TARGETS]
+    pairs += [("vmap(jacrev)", "engine scores", None)]
+    if loop_n:
+        pairs += [("autograd loop", "engine J", None), ("autograd loop", "vmap(jacrev)", None)]
+    met = True
+    for a, b, tgt in pairs:
+        med, lo = paired(times, a, b)
+        verdict = ""
+        if tgt is not None:
+            ok = med >= tgt
+            met &= ok
+            verdict = f"  target >= {tgt}x: {'met' if ok else 'NOT met'} at the median" + \
+                      (f", {'met' if lo >= tgt else 'not met'} in every round" if ok else "")
+        print(f"  {a} / {b}: {med:.2f}x median, {lo:.2f}x min{verdict}")
+    for name, m in mem.items():
+        if name.startswith("engine"):
+            ok = m["peak_extra"] <= m["output"] + GiB
+            met &= ok
+            print(f"  memory {name}: peak extra {m['peak_extra'] / 2**20:.0f} MiB <= output "
+                  f"{m['output'] / 2**20:.0f} MiB + 1 GiB: {'met' if ok else 'NOT met'}")
+
+    _agreement(env)
+    print(f"load average (1, 5, 15 min): before {load_before}; after {load_after}")
+    print("all targets met" if met else "some targets NOT met")
+    return 0
+
+
+def _agreement(env: dict[str, Any], m: int = 500) -> None:
+    """Untimed: the engine's J against vmap(jacrev), and the scores path against the J path, on m points."""
+    import torch
+
+    from normalign.numerics.engine.geometry import analyze, region_maps
+
+    seq, X_t, X, net = env["seq"], env["X_t"][:m], env["X"][:m], env["net"]
     with torch.no_grad():
-        J_ref = torch.func.vmap(torch.func.jacrev(seq))(X_t)
-    t_vmap = time.perf_counter() - t0
-    rows.append(("torch.func.vmap(jacrev(f))", t_vmap, None))
-    J_ref = J_ref.numpy()
-
-    # engine, J path
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    J, b = region_maps(net, X)
-    t_eng = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    err = float(np.abs(J - J_ref).max())
-    rows.append(("engine region_maps (J, b)", t_eng, peak - J.nbytes - b.nbytes))
-    del J_ref
-
-    # engine, scores without J
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    geo = analyze(net, X, jacobian=False, layer_sites=False, robustness=False)
-    t_sc = time.perf_counter() - t0
-    _, peak_sc = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    rows.append(("engine scores only (no J)", t_sc, peak_sc))
-
-    # same scores from the J path, for the agreement check
-    geo_j = analyze(net, X[:500], jacobian=True, layer_sites=False, robustness=False)
-    sc_err = max(float(np.nanmax(np.abs(geo.scores[k][:500] - geo_j.scores[k]))) for k in ("frobenius_ratio", "pc1"))
-
-    print(f"{'method':44s} {'seconds':>9s} {'vs loop':>9s} {'vs vmap':>9s} {'extra peak (numpy)':>20s}")
-    for name, t, mem in rows:
-        memtxt = "-" if mem is None else f"{mem / 2**20:.0f} MiB"
-        print(f"{name:44s} {t:9.3f} {t_loop / t:8.1f}x {t_vmap / t:8.2f}x {memtxt:>20s}")
-    print(f"J path vs scores path: {t_eng / t_sc:.2f}x  (target >= 1.7x)")
-    print(f"engine vs vmap(jacrev): {t_vmap / t_eng:.2f}x  (target >= 1.3x)")
-    print(f"max |J_engine - J_vmap| = {err:.2e}; max score difference J path vs Gram path = {sc_err:.2e}")
-    print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB "
-          f"(J output alone: {args.n * 10 * 784 * 8 / 2**20:.0f} MiB)")
+        J_ref = torch.func.vmap(torch.func.jacrev(seq))(X_t).numpy()
+    J, _ = region_maps(net, X)
+    rel = float(np.abs(J - J_ref).max() / np.abs(J_ref).max())
+    g0 = analyze(net, X, jacobian=False, layer_sites=False, robustness=False)
+    g1 = analyze(net, X, jacobian=True, layer_sites=False, robustness=False)
+    sc = max(float(np.nanmax(np.abs(g0.scores[k] - g1.scores[k]))) for k in g0.scores)
+    au = max(float(np.nanmax(np.abs(g0.augmented[k] - g1.augmented[k]))) for k in g0.augmented)
+    print(f"agreement on {m} points: max |J_engine - J_vmap| / max |J| = {rel:.1e}; "
+          f"max score difference scores path vs J path = {sc:.1e} (augmented {au:.1e})")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -11,10 +11,10 @@ bound of the true figure when half or more found nothing, marked ">=").
 
 Part 2: throughput (examples per second, pool start-up included) of ``normalign.search.search`` on a
 conjecture that holds (``T2:t2a_radius_bound``, so every chunk runs its whole budget), 1 vs 2 local
-worker processes, after one warm-up run each, in ``--pairs`` interleaved pairs (1, 2, 1, 2, ...);
-the median of the per-pair ratios.
+worker processes, with the protocol of ``benchmarks/timing.py``: one cold call each, ``--rounds``
+interleaved warm rounds, paired ratios (median and worst round).
 
-    python benchmarks/bench_search.py [--seeds 5] [--budget 2000] [--pairs 3] [--examples 2000] [--json out.json]
+    python benchmarks/bench_search.py [--seeds 5] [--budget 2000] [--rounds 5] [--examples 2000] [--json out.json]
 """
 
 from __future__ import annotations
@@ -65,26 +65,28 @@ def first_counterexamples(seeds: int, budget: int, engines: tuple[str, ...]) -> 
     return rows
 
 
-def throughput(pairs: int, examples: int) -> dict:
+def throughput(rounds: int, examples: int) -> dict:
+    """1 vs 2 local workers on the same search (same chunks, same examples), timed with the protocol of
+    benchmarks/timing.py (one cold call each, then ``rounds`` interleaved rounds, paired ratios)."""
+    from timing import interleaved, paired
+
     from normalign.search import search
 
     ref = "normalign.numerics.checks.robustness.properties:t2a_radius_bound"
 
-    def rate(workers: int) -> float:
+    def run(workers: int):
         out = search(ref, engine="random", seed=0, examples=examples, workers=workers)
-        assert not out.cases
-        return out.examples / out.seconds
+        assert not out.cases and out.examples >= examples
+        return out
 
-    rate(1), rate(2)  # warm: imports, caches, first fork
-    ones, twos = [], []
-    for _ in range(pairs):
-        ones.append(rate(1))
-        twos.append(rate(2))
-    ratios = [b / a for a, b in zip(ones, twos)]
-    print(f"throughput (examples/s, T2:t2a_radius_bound, {examples} examples, random engine): 1 worker "
-          f"{[round(v) for v in ones]}, 2 workers {[round(v) for v in twos]}; median ratio "
-          f"{statistics.median(ratios):.2f} (per pair {[round(r, 2) for r in ratios]})", flush=True)
-    return {"one": ones, "two": twos, "ratios": ratios, "median_ratio": statistics.median(ratios)}
+    times = interleaved({"1 worker": lambda: run(1), "2 workers": lambda: run(2)}, runs=rounds)
+    median, worst = paired(times, "1 worker", "2 workers")
+    rate = {k: examples / t.median for k, t in times.items()}
+    print(f"throughput (T2:t2a_radius_bound, {examples} examples, random engine, pool start-up included): "
+          f"1 worker {rate['1 worker']:.0f} ex/s, 2 workers {rate['2 workers']:.0f} ex/s (medians of {rounds} warm "
+          f"runs); paired speed-up t1/t2 median {median:.2f}, min {worst:.2f}", flush=True)
+    return {"examples": examples, "rounds": rounds, "seconds": {k: t.runs for k, t in times.items()},
+            "cold": {k: t.cold for k, t in times.items()}, "speedup_median": median, "speedup_min": worst}
 
 
 def main() -> None:
@@ -92,7 +94,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--budget", type=int, default=2000, help="examples per seed and engine")
     ap.add_argument("--engines", default="random,targeted,optimise")
-    ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved warm rounds of the throughput part")
     ap.add_argument("--examples", type=int, default=2000, help="examples per throughput run")
     ap.add_argument("--json", default=None, help="write the figures here")
     args = ap.parse_args()
@@ -100,7 +102,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"load average at start {load:.1f} on {os.cpu_count()} cores", flush=True)
     rows = first_counterexamples(args.seeds, args.budget, tuple(args.engines.split(",")))
-    tp = throughput(args.pairs, args.examples)
+    tp = throughput(args.rounds, args.examples)
     print(f"total {time.time() - t0:.0f}s; load average at end {os.getloadavg()[0]:.1f}")
     if args.json:
         with open(args.json, "w") as fh:

@@ -103,6 +103,10 @@ THEOREMS: tuple[Theorem, ...] = (
         claim="Definition of normal alignment and its scores.",
         formalisation="Scores computed from J J^T and J x without forming J; augmented variant with W_x, x~.",
         hypotheses={"x_nonzero": "x != 0", "J_nonzero": "J != 0"},
+        notes="'Each score is 1 exactly under alignment' holds one way only: alignment gives all four scores 1, "
+        "and the Frobenius ratio is 1 only under alignment (Cauchy-Schwarz equality; Lean), but PC1 and the "
+        "effective rank are 1 for ANY rank-one J = u w^T (w not parallel to x), and NA = 1 does not imply rank "
+        "one (planted check). Only the Frobenius ratio characterises D1.",
         lean_not_formalised=(
             "singular values are not defined in core Lean: NA, PC1 and the effective rank are reached "
             "through J^T J (x is the unique top Rayleigh direction of J^T J; ||J^T J||_F^2 = "
@@ -348,7 +352,9 @@ THEOREMS: tuple[Theorem, ...] = (
         "the spectral norm (optimal W of full rank, c >= 2; for c = 1 spectral = Frobenius) and the "
         "entrywise l1 norm (optimum sparse, and no aligned W is optimal, so even (a) fails), for slack "
         "T1(d) (R > 1), and alignment is not translation-invariant (hypothesis 'origin', added). T1(c)'s "
-        "optimum has 1^T u = 0 (see P1). Dense regime: see D5.",
+        "optimum has 1^T u = 0 (see P1). Dense regime: see D5. Statement under-hypothesised (found in Lean): "
+        "with D1's u != 0, T1(a)'s 'an aligned minimiser always exists' fails where the optimal logits are 0 "
+        "(e.g. a loss minimised at z = 0: the only minimiser is W = 0, which is not aligned); (a) needs z* != 0.",
     ),
     Theorem(
         id="T1'",
@@ -530,7 +536,9 @@ THEOREMS: tuple[Theorem, ...] = (
         ),
         notes="Verified. Leaky ReLU is 1-homogeneous too. The scalar relation holds only at an exact fit; on "
         "trained nets the gap equals |f - y|/(||grad f|| ||x||) exactly (1-homogeneous f can fit +-1 only on "
-        "data where no two points of different targets share a ray).",
+        "data where no two points of different targets share a ray). THEOREMS.md's 'bias-free networks with "
+        "quadratic activation are 2-homogeneous' holds for ONE square layer: L square layers give degree 2^L, "
+        "so J_x x = 2^L f(x) and b_x = (1 - 2^L) f(x) (Lean proves the one-layer case).",
     ),
     Theorem(
         id="P3",
@@ -603,12 +611,14 @@ THEOREMS: tuple[Theorem, ...] = (
                 claim="Feature learning produces normal alignment: small init or weight decay concentrates "
                 "||J_x||_F^2 in span(X) and raises NA above the lazy controls (large init, last layer only).",
                 outcome="partly reproduced",
-                numbers="Quick (5 seeds, width 2x32, 2000 steps; mean [95% CI]): span fraction rich (init 0.03) "
+                numbers="Mean [95% CI]. Quick (5 seeds, width 2x32, 2000 steps): span fraction rich (init 0.03) "
                 "0.864 [0.850, 0.877], weight decay 0.03 0.981 [0.963, 0.999] vs lazy init 10 0.106 [0.085, "
-                "0.127], last layer only 0.093 [0.074, 0.112]; NA 0.365 / 0.404 vs 0.057 / 0.044; both orderings "
-                "hold (paired one-sided lower bound > 0 at alpha 1e-3), also at --full. Reproduced: the rise. "
-                "Not reproduced: alignment itself (NA stays far from 1; the rows concentrate in the "
-                "n-dimensional span(X) without aligning with x_i).",
+                "0.127], last layer only 0.093 [0.074, 0.112]; NA 0.365 / 0.404 vs 0.057 / 0.044. --full (10 "
+                "seeds, width 2x128, 4000 steps; 2026-12-01, 6ea2eae): span fraction 0.855 [0.850, 0.860] / "
+                "0.517 [0.471, 0.562] vs 0.217 / 0.214; NA 0.394 / 0.294 vs 0.119 / 0.118. Every rich-minus-lazy "
+                "paired one-sided 99.9% lower bound is > 0 at both sizes (smallest at --full: 0.205 span, 0.124 "
+                "NA). Reproduced: the rise. Not reproduced: alignment itself (NA stays far from 1; the rows "
+                "concentrate in the n-dimensional span(X) without aligning with x_i).",
                 command="normalign experiment feature-learning",
                 measured_on="2026-11-23", commit="41521c6"),
             MeasuredClaim(
@@ -616,12 +626,13 @@ THEOREMS: tuple[Theorem, ...] = (
                 claim="In the lazy regimes the fraction of ||J_x||_F^2 in span(X) stays near chance, n/d = 0.1 "
                 "(95% CI within n/d (1 +- 0.5)).",
                 outcome="partly reproduced",
-                numbers="--full (10 seeds, width 2x128, 4000 steps): large init 0.217 [0.209, 0.226], last layer "
-                "only 0.214 [0.206, 0.223], about twice n/d. Quick (5 seeds, width 2x32, 2000 steps; 2026-11-23, "
-                "41521c6): 0.106 [0.085, 0.127] and 0.093 [0.074, 0.112], near n/d. So the lazy controls stay "
-                "near chance only in the small configuration.",
+                numbers="--full (10 seeds, width 2x128, 4000 steps): large init 0.2172 [0.2085, 0.2259], last "
+                "layer only 0.2144 [0.2058, 0.2231], about 2.15 n/d (standard init 0.218: at this width every "
+                "non-rich regime sits there). Quick (5 seeds, width 2x32, 2000 steps; 2026-11-23, 41521c6): "
+                "0.106 [0.085, 0.127] and 0.093 [0.074, 0.112], near n/d. So the lazy controls stay near chance "
+                "only in the small configuration.",
                 command="normalign experiment feature-learning --full",
-                measured_on="2026-12-01", commit="67b375f"),
+                measured_on="2026-12-01", commit="6ea2eae"),
         ),
     ),
     Theorem(

@@ -16,6 +16,12 @@ from normalign.numerics.checks.definitions.engine_oracles import autograd_jacobi
 from normalign.numerics.engine.network import CPANetwork
 
 
+@pytest.fixture(autouse=True)
+def _own_run_cache(tmp_path, monkeypatch) -> None:
+    """`verify` saves its run for `normalign report`; runs from tests go to a temporary file."""
+    monkeypatch.setenv("NORMALIGN_VERIFY_CACHE", str(tmp_path / "verify-last.json"))
+
+
 @pytest.fixture()
 def model_files(tmp_path: Path) -> tuple[CPANetwork, Path, Path, Path]:
     rng = np.random.default_rng(0)

@@ -171,6 +171,13 @@ def test_true_user_conjecture_exits_0(user_file: Path, tmp_path: Path, capsys) -
     assert not list(tmp_path.rglob("*.json"))
 
 
+def test_time_budget_and_workers_from_the_command(user_file: Path, tmp_path: Path, capsys) -> None:
+    code = main(["search", f"{user_file}:cauchy_schwarz", "--time", "1", "--workers", "2", "--corpus", str(tmp_path),
+                 "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "0 counterexample(s)" in out and " 0 examples" not in out
+
+
 @pytest.mark.parametrize("argv", [
     ["search", "T9"],
     ["search", "T1:no_such_hypothesis"],

@@ -43,6 +43,12 @@ def _theorem(*checks: CheckSpec, tid: str = "X1", **kw) -> Theorem:
                    checks=checks, **kw)
 
 
+@pytest.fixture(autouse=True)
+def _own_run_cache(tmp_path, monkeypatch) -> None:
+    """`verify` saves its run for `normalign report`; these fake runs go to a temporary file."""
+    monkeypatch.setenv("NORMALIGN_VERIFY_CACHE", str(tmp_path / "verify-last.json"))
+
+
 @pytest.fixture()
 def install(monkeypatch):
     """Make the fake checks importable; returns a function installing fake theorems for `verify`."""

@@ -26,6 +26,9 @@ from normalign.numerics.engine.network import CPANetwork, check_points
 from normalign.numerics.engine.scores import augmented_scores, scores_from_gram
 from normalign.numerics.tolerances import GRAM_REFINE_REL, matmul_tol
 
+FOLD_BYTES: int = 64 * 2**20
+"""Largest folded top-layer product (:func:`_top_fold`) the engine precomputes (bytes)."""
+
 CHUNK_BYTES: int = 256 * 2**20
 """Largest intermediate a chunk of points may allocate (bytes); bounds peak memory to the output plus
 a few times this."""
@@ -64,8 +67,8 @@ class RegionGeometry:
 
 def activation_slopes(net: CPANetwork, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Pre-activations ``z_l`` and slopes ``s_l = sigma_l'(z_l)`` of every layer, each (n, width_l)."""
-    zs = net.preactivations(X)
-    return zs, [layer.slopes(z) for layer, z in zip(net.layers, zs)]
+    p = _forward(net, check_points(X, net.input_dim))
+    return p.zs, p.s
 
 
 def patterns(net: CPANetwork, X: np.ndarray) -> list[np.ndarray]:
@@ -74,16 +77,69 @@ def patterns(net: CPANetwork, X: np.ndarray) -> list[np.ndarray]:
     return [zs[i] > 0 for i in net.activation_layers]
 
 
-def _reverse_product(net: CPANetwork, slopes: list[np.ndarray]) -> np.ndarray:
-    """``A = diag(s_L) W_L ... W_2 diag(s_1)`` of shape (n, c, k_1), so that ``J_x = A W_1``."""
+@dataclass
+class _Pass:
+    """One forward pass over a chunk: pre-activations ``z_l``, slopes ``s_l``, ``u = X W_1^T`` (the first
+    pre-activation before its bias, so that ``J x = A u``) and the output ``f(X)``."""
+
+    zs: list[np.ndarray]
+    s: list[np.ndarray]
+    u: np.ndarray
+    f: np.ndarray
+
+
+def _forward(net: CPANetwork, X: np.ndarray) -> _Pass:
+    """The floating-point operations of :meth:`CPANetwork.preactivations` (``a W^T``, then ``+ b``), keeping
+    ``u = X W_1^T`` and the slopes."""
+    zs, s, a, u = [], [], X, X
+    for l, layer in enumerate(net.layers):
+        z = a @ layer.weight.T
+        if l == 0:
+            u, z = z, z + layer.bias
+        else:
+            z += layer.bias
+        sl = layer.slopes(z)
+        zs.append(z)
+        s.append(sl)
+        a = z * sl if layer.activation != "identity" else z
+    return _Pass(zs, s, u, a)
+
+
+def _top_fold(net: CPANetwork) -> np.ndarray | None:
+    """For ``L >= 3`` layers: ``T[k, (j, m)] = W_L[j, k] W_{L-1}[k, m]``, shape (k_{L-1}, c k_{L-2}), so that
+    ``W_L diag(s_{L-1}) W_{L-1}`` of every point is the row ``s_{L-1} T``: one (n, k_{L-1}) x (k_{L-1}, c k_{L-2})
+    matrix product, the multiply-adds of the unfolded step without the (n, c, k_{L-1}) scaled copies of
+    ``W_L``. ``None`` for shallower networks or when ``T`` would exceed ``FOLD_BYTES``."""
     L = len(net.layers)
+    if L < 3:
+        return None
+    WL, Wp = net.layers[L - 1].weight, net.layers[L - 2].weight
+    if 8 * WL.size * Wp.shape[1] > FOLD_BYTES:
+        return None
+    return (WL.T[:, :, None] * Wp[:, None, :]).reshape(WL.shape[1], -1)
+
+
+def _reverse_product(net: CPANetwork, slopes: list[np.ndarray], fold: np.ndarray | None = None) -> np.ndarray:
+    """``A = diag(s_L) W_L ... W_2 diag(s_1)`` of shape (n, c, k_1), so that ``J_x = A W_1``; every step is
+    one (n c, k) x (k, k') matrix product over all points. ``fold`` is :func:`_top_fold` of the network
+    (pass it when calling chunk by chunk)."""
+    L, m, c = len(net.layers), slopes[0].shape[0], net.output_dim
     if L == 1:
-        return slopes[0][:, :, None] * np.eye(net.output_dim)[None]
-    A = slopes[L - 1][:, :, None] * net.layers[L - 1].weight[None]  # (n, c, k_{L-1})
-    for l in range(L - 2, 0, -1):
-        n, c, k = A.shape
-        A = ((A * slopes[l][:, None, :]).reshape(n * c, k) @ net.layers[l].weight).reshape(n, c, -1)
-    return A * slopes[0][:, None, :]
+        return slopes[0][:, :, None] * np.eye(c)[None]
+    fold = _top_fold(net) if fold is None else fold
+    if fold is not None:
+        A = (slopes[L - 2] @ fold).reshape(m, c, -1)  # W_L diag(s_{L-1}) W_{L-1}
+        if net.layers[L - 1].activation != "identity":
+            A *= slopes[L - 1][:, :, None]
+        below = L - 3
+    else:
+        A = slopes[L - 1][:, :, None] * net.layers[L - 1].weight[None]  # diag(s_L) W_L
+        below = L - 2
+    for l in range(below, 0, -1):
+        A *= slopes[l][:, None, :]
+        A = (A.reshape(m * c, -1) @ net.layers[l].weight).reshape(m, c, -1)
+    A *= slopes[0][:, None, :]
+    return A
 
 
 def _vjp_to_input(net: CPANetwork, slopes: list[np.ndarray], layer: int, v: np.ndarray) -> np.ndarray:
@@ -95,18 +151,18 @@ def _vjp_to_input(net: CPANetwork, slopes: list[np.ndarray], layer: int, v: np.n
 
 
 def region_maps(net: CPANetwork, X: np.ndarray, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact ``(J_x, b_x)`` for every point: shapes (n, c, d) and (n, c)."""
+    """Exact ``(J_x, b_x)`` for every point: shapes (n, c, d) and (n, c). ``J = A W_1`` is written straight
+    into the output; ``b = f(x) - A (W_1 x)`` reuses ``W_1 x`` from the forward pass."""
     X = check_points(X, net.input_dim)
     n, d, c = X.shape[0], net.input_dim, net.output_dim
+    W1, fold = net.layers[0].weight, _top_fold(net)
     J = np.empty((n, c, d))
     b = np.empty((n, c))
     for lo, hi in _chunks(net, n, chunk):
-        zs, s = activation_slopes(net, X[lo:hi])
-        A = _reverse_product(net, s)
-        m = hi - lo
-        J[lo:hi] = (A.reshape(m * c, -1) @ net.layers[0].weight).reshape(m, c, d)
-        fx = net.layers[-1].act(zs[-1])
-        b[lo:hi] = fx - np.einsum("ncd,nd->nc", J[lo:hi], X[lo:hi])
+        p = _forward(net, X[lo:hi])
+        A = _reverse_product(net, p.s, fold)
+        np.matmul(A.reshape((hi - lo) * c, -1), W1, out=J[lo:hi].reshape((hi - lo) * c, d))
+        b[lo:hi] = p.f - np.einsum("nck,nk->nc", A, p.u)
     return J, b
 
 
@@ -114,54 +170,57 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
             robustness: bool = True, chunk: int | None = None) -> RegionGeometry:
     """All per-point geometry of D1-D3 and T2(a) for a batch ``X`` (n, d) of non-zero points.
 
-    With ``jacobian=False`` the Jacobians are not formed: scores come from ``A (W_1 W_1^T) A^T``.
+    With ``jacobian=False`` the Jacobians are not formed: scores come from ``A (W_1 W_1^T) A^T`` and
+    ``A (W_1 x)`` (``W_1 x`` from the forward pass), refined from an explicit ``J`` where that cancels.
     ``layer_sites=False`` and ``robustness=False`` skip the per-layer power diagrams and the T2(a)
-    radius (left empty / NaN), for callers that want only the scores.
+    radius (left empty / NaN), for callers that want only the scores. Outputs are allocated once and
+    filled chunk by chunk (no concatenation copies).
     """
     X = check_points(X, net.input_dim, allow_zero=False)
     n, d, c = X.shape[0], net.input_dim, net.output_dim
-    W1 = net.layers[0].weight
-    G1 = W1 @ W1.T
-    g1_norm = float(np.linalg.norm(G1, 2))
+    W1, fold = net.layers[0].weight, _top_fold(net)
+    if not jacobian:
+        G1 = W1 @ W1.T
+        g1_norm = float(np.linalg.norm(G1))  # ||G_1||_F >= ||G_1||_2: refines at least where the 2-norm bound would
     tol_gram = matmul_tol(len(net.layers), max(net.widths))
     x_norm = np.linalg.norm(X, axis=1)
-    out = {k: [] for k in ("logits", "offset", "centroid", "gram", "jx", "pat", "sites", "radii", "J", "rob")}
+    logits, offset, jx = np.empty((n, c)), np.empty((n, c)), np.empty((n, c))
+    mu, gram = np.empty((n, d)), np.empty((n, c, c))
+    J = np.empty((n, c, d)) if jacobian else None
+    pats = [np.empty((n, net.widths[i + 1]), dtype=bool) for i in net.activation_layers]
+    radius, inside = np.full(n, np.nan), np.zeros(n, dtype=bool)
+    # without robustness the nearest boundary points are undefined: a read-only NaN view, not n x d floats
+    x_star = np.empty((n, d)) if robustness else np.broadcast_to(np.nan, (n, d))
+    sites = [np.empty((n, d)) for _ in net.activation_layers] if layer_sites else []
+    radii = [np.empty(n) for _ in net.activation_layers] if layer_sites else []
     for lo, hi in _chunks(net, n, chunk):
-        Xc = X[lo:hi]
-        zs, s = activation_slopes(net, Xc)
-        A = _reverse_product(net, s)  # (m, c, k_1): J = A W_1
-        fx = net.layers[-1].act(zs[-1])
-        if jacobian:
-            Jc = (A.reshape(-1, A.shape[2]) @ W1).reshape(hi - lo, c, d)
-            out["J"].append(Jc)
-            gram = Jc @ Jc.transpose(0, 2, 1)
-            jx = np.einsum("ncd,nd->nc", Jc, Xc)
+        Xc, m = X[lo:hi], hi - lo
+        p = _forward(net, Xc)
+        A = _reverse_product(net, p.s, fold)  # (m, c, k_1): J = A W_1
+        if J is not None:
+            Jc = J[lo:hi]
+            np.matmul(A.reshape(m * c, -1), W1, out=Jc.reshape(m * c, d))
+            np.matmul(Jc, Jc.transpose(0, 2, 1), out=gram[lo:hi])
+            jx[lo:hi] = np.einsum("ncd,nd->nc", Jc, Xc)
         else:
-            gram = np.einsum("nck,kj,nej->nce", A, G1, A, optimize=True)
-            jx = np.einsum("nck,nk->nc", A, Xc @ W1.T)
-            _refine_cancelled(gram, jx, A, W1, Xc, g1_norm, tol_gram)
-        out["centroid"].append(A.sum(axis=1) @ W1)
-        out["logits"].append(fx)
-        out["offset"].append(fx - jx)
-        out["gram"].append(gram)
-        out["jx"].append(jx)
-        out["pat"].append([zs[i] > 0 for i in net.activation_layers])
+            B = (A.reshape(m * c, -1) @ G1).reshape(m, c, -1)
+            np.matmul(B, A.transpose(0, 2, 1), out=gram[lo:hi])
+            jx[lo:hi] = np.einsum("nck,nk->nc", A, p.u)
+            _refine_cancelled(gram[lo:hi], jx[lo:hi], A, W1, Xc, g1_norm, tol_gram)
+        np.matmul(A.sum(axis=1), W1, out=mu[lo:hi])
+        logits[lo:hi] = p.f
+        offset[lo:hi] = p.f - jx[lo:hi]
+        for j, i in enumerate(net.activation_layers):
+            pats[j][lo:hi] = p.zs[i] > 0
         if robustness:
-            out["rob"].append(_local_robustness(net, Xc, zs, s, fx, gram))
-        if layer_sites:
-            sites, radii = [], []
-            for i in net.activation_layers:
-                q = s[i]
-                site = _vjp_to_input(net, s, i, q)
-                e_q = np.einsum("nk,nk->n", q, zs[i]) - np.einsum("nd,nd->n", site, Xc)
-                sites.append(site)
-                radii.append(np.einsum("nd,nd->n", site, site) + 2.0 * e_q)
-            out["sites"].append(sites)
-            out["radii"].append(radii)
+            radius[lo:hi], x_star[lo:hi], inside[lo:hi] = _local_robustness(net, Xc, p.zs, p.s, p.f, gram[lo:hi])
+        for j, i in enumerate(net.activation_layers if layer_sites else ()):
+            q = p.s[i]
+            site = _vjp_to_input(net, p.s, i, q)
+            e_q = np.einsum("nk,nk->n", q, p.zs[i]) - np.einsum("nd,nd->n", site, Xc)
+            sites[j][lo:hi] = site
+            radii[j][lo:hi] = np.einsum("nd,nd->n", site, site) + 2.0 * e_q
 
-    cat = lambda key: np.concatenate(out[key], axis=0)  # noqa: E731
-    logits, offset, mu, gram, jx = cat("logits"), cat("offset"), cat("centroid"), cat("gram"), cat("jx")
-    pats = [np.concatenate([p[j] for p in out["pat"]], axis=0) for j in range(len(net.activation_layers))]
     fro = np.sqrt(np.clip(np.trace(gram, axis1=1, axis2=2), 0, None))
     mu_norm = np.linalg.norm(mu, axis=1)
     zero_tol = matmul_tol(len(net.layers), max(net.widths))
@@ -169,31 +228,21 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
     with np.errstate(divide="ignore", invalid="ignore"):
         ca = np.einsum("nd,nd->n", mu, X) / (mu_norm * x_norm)
     ca = np.ma.masked_array(np.where(vanishing, 0.0, ca), mask=vanishing)
-    if robustness:
-        radius = np.concatenate([r[0] for r in out["rob"]])
-        x_star = np.concatenate([r[1] for r in out["rob"]])
-        inside = np.concatenate([r[2] for r in out["rob"]])
-    else:
-        radius, x_star, inside = np.full(n, np.nan), np.full((n, d), np.nan), np.zeros(n, dtype=bool)
-    geo = RegionGeometry(
+    return RegionGeometry(
         points=X, patterns=pats, logits=logits, offset=offset, centroid=mu,
         centroid_radius=mu_norm**2 + 2.0 * offset.sum(axis=1), centroid_alignment=ca,
         scores=scores_from_gram(gram, jx, x_norm), augmented=augmented_scores(gram, jx, offset, x_norm),
         gram=gram, jx=jx, robustness_radius=radius, nearest_boundary=x_star, boundary_in_region=inside,
-        jacobian=cat("J") if jacobian else None,
+        layer_sites=sites, layer_radii=radii, jacobian=J,
     )
-    if layer_sites:
-        L = len(net.activation_layers)
-        geo.layer_sites = [np.concatenate([r[j] for r in out["sites"]], axis=0) for j in range(L)]
-        geo.layer_radii = [np.concatenate([r[j] for r in out["radii"]], axis=0) for j in range(L)]
-    return geo
 
 
 def _refine_cancelled(gram: np.ndarray, jx: np.ndarray, A: np.ndarray, W1: np.ndarray, X: np.ndarray,
                       g1_norm: float, tol: float) -> None:
-    """In place: where the rounding bound ``tol ||A||_F^2 ||G_1||_2`` exceeds ``GRAM_REFINE_REL`` times
-    ``tr(A G_1 A^T)`` (J tiny against its factors, so the Gram route cancels), recompute ``J J^T`` and ``J x`` from an explicit
-    ``J = A W_1`` for those points only."""
+    """In place: where the rounding bound ``tol ||A||_F^2 ||G_1||`` exceeds ``GRAM_REFINE_REL`` times
+    ``tr(A G_1 A^T)`` (J tiny against its factors, so the Gram route cancels), recompute ``J J^T`` and ``J x``
+    from an explicit ``J = A W_1`` for those points only. ``g1_norm`` is ``||G_1||_F``, an upper bound of
+    ``||G_1||_2`` that costs no eigen-solve: it can only refine more points, never fewer."""
     scale = np.einsum("nck,nck->n", A, A) * g1_norm
     bad = np.flatnonzero(GRAM_REFINE_REL * np.trace(gram, axis1=1, axis2=2) <= tol * scale)
     if bad.size:
