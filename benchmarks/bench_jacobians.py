@@ -16,7 +16,7 @@ measured one method per fresh process (``timing.isolated_peak``). Also printed: 
 disagreement of the engine's J with vmap(jacrev) and of the scores path with the J path, and the
 machine's load average (the machine may be shared; paired ratios are what to compare).
 
-    python benchmarks/bench_jacobians.py [--n 10000] [--threads 2] [--runs 5] [--loop-n 100] [--no-memory]
+    python benchmarks/bench_jacobians.py [--n 10000] [--threads 2] [--runs 5] [--loop-n 20] [--no-memory]
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=5, help="interleaved warm rounds (>= 5 for the report)")
-    ap.add_argument("--loop-n", type=int, default=100, help="points for the per-point loop, times scaled (0: skip)")
+    ap.add_argument("--loop-n", type=int, default=20, help="points for the per-point loop, times scaled (0: skip)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-memory", action="store_true", help="skip the per-method memory processes")
     ap.add_argument(MEMORY_FLAG, dest="memory_of", default=None, help=argparse.SUPPRESS)
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     env = _setup(args.n, args.seed, args.threads)
     methods = _methods(env, loop_n)
     if args.memory_of is not None:  # child process of isolated_peak
-        report_peak(methods[args.memory_of])
+        report_peak(methods[args.memory_of], inputs=(env["X"], env["X_t"]))
         return 0
 
     load_before = _load()

@@ -101,9 +101,10 @@ def _reset_peak() -> bool:
         return False
 
 
-def peak_extra(fn: Callable[[], Any]) -> tuple[int, int]:
-    """``(peak resident bytes above the level before the call, bytes of numpy/torch arrays in the
-    result)``. The result counts in the peak (it is resident when the call returns)."""
+def peak_extra(fn: Callable[[], Any], inputs: Sequence[Any] = ()) -> tuple[int, int]:
+    """``(peak resident bytes above the level before the call, bytes of new array memory in the result)``.
+    The result counts in the peak (it is resident when the call returns); arrays of the result that are
+    (views of) ``inputs`` or broadcast views count once by the memory they span (:func:`array_bytes`)."""
     gc.collect()
     if _reset_peak() and _status_kib("VmHWM") is not None:
         before = _status_kib("VmRSS") or 0
@@ -113,24 +114,50 @@ def peak_extra(fn: Callable[[], Any]) -> tuple[int, int]:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         result = fn()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    out_bytes = nbytes(result)
+    out_bytes = array_bytes(result, exclude=inputs)
     del result
     return max(0, peak - before) * 1024, out_bytes
 
 
-def nbytes(obj: Any) -> int:
-    """Bytes held by the arrays in ``obj`` (ndarrays, torch tensors, tuples, lists, dicts, dataclasses)."""
-    if hasattr(obj, "nbytes") and not isinstance(obj, type):
-        return int(obj.nbytes)
-    if hasattr(obj, "element_size") and hasattr(obj, "nelement"):
-        return int(obj.element_size() * obj.nelement())
-    if isinstance(obj, dict):
-        return sum(nbytes(v) for v in obj.values())
-    if isinstance(obj, (list, tuple)):
-        return sum(nbytes(v) for v in obj)
-    if hasattr(obj, "__dataclass_fields__"):
-        return sum(nbytes(getattr(obj, f)) for f in obj.__dataclass_fields__)
-    return 0
+def _spans(obj: Any, out: list[tuple[int, int]]) -> None:
+    """Byte ranges ``[lo, hi)`` of the numpy arrays and torch tensors in ``obj`` (nested containers and
+    dataclasses)."""
+    import numpy as np
+    from numpy.lib.array_utils import byte_bounds
+
+    if isinstance(obj, np.ndarray):
+        if obj.size:
+            lo, hi = byte_bounds(obj)
+            out.append((lo, hi))
+    elif hasattr(obj, "data_ptr") and hasattr(obj, "untyped_storage"):  # torch tensor
+        if obj.numel():
+            lo = obj.data_ptr()
+            out.append((lo, lo + obj.element_size() * obj.numel()))
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _spans(v, out)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _spans(v, out)
+    elif hasattr(obj, "__dataclass_fields__"):
+        for f in obj.__dataclass_fields__:
+            _spans(getattr(obj, f), out)
+
+
+def array_bytes(obj: Any, exclude: Sequence[Any] = ()) -> int:
+    """Bytes of memory spanned by the arrays in ``obj``, each byte once (views and broadcasts do not
+    multiply it), leaving out memory spanned by the arrays in ``exclude`` (the method's inputs)."""
+    spans: list[tuple[int, int]] = []
+    _spans(obj, spans)
+    skip: list[tuple[int, int]] = []
+    _spans(list(exclude), skip)
+    total, end = 0, -1
+    for lo, hi in sorted(spans):
+        lo = max(lo, end)
+        if hi > lo:
+            total += hi - lo - sum(max(0, min(hi, b) - max(lo, a)) for a, b in skip)
+            end = hi
+    return total
 
 
 MEMORY_FLAG = "--memory-of"
@@ -138,10 +165,10 @@ MEMORY_FLAG = "--memory-of"
 prints one JSON line ``{"peak_extra": bytes, "output": bytes}`` (see :func:`report_peak`)."""
 
 
-def report_peak(fn: Callable[[], Any]) -> None:
+def report_peak(fn: Callable[[], Any], inputs: Sequence[Any] = ()) -> None:
     """In the child process: one warm-up call, then the measured call; print the JSON line."""
     fn()
-    peak, out = peak_extra(fn)
+    peak, out = peak_extra(fn, inputs)
     print(json.dumps({"peak_extra": peak, "output": out}), flush=True)
 
 

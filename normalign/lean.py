@@ -381,7 +381,7 @@ def checker_source(pins: Iterable["Pin"], def_pins: Iterable["DefPin"], modules:
 
 _PRINT_HEAD = re.compile(r"^(?:@\[[^\]]*\]\s*)?(?P<mods>(?:(?:private|protected|unsafe|partial|noncomputable|"
                          r"nonrec|opaque)\s+)*)(?P<kind>theorem|def|axiom|opaque|inductive|structure|class|"
-                         r"instance|abbrev|constructor|recursor|quot)\s+(?P<name>[^\s:]+)")
+                         r"instance|abbrev|constructor|recursor|quot)\s+(?P<name>[^\s:{]+(?:\{[^}]*\})?)")
 
 
 def print_kind(text: str) -> tuple[str, str, str]:

@@ -41,3 +41,9 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(old)
+
+
+@pytest.fixture(autouse=True)
+def _verify_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`normalign verify` saves its run for `normalign report`; keep tests out of the developer's cache."""
+    monkeypatch.setenv("NORMALIGN_VERIFY_CACHE", str(tmp_path_factory.getbasetemp() / "verify-last.json"))

@@ -343,6 +343,7 @@ def test_print_kind() -> None:
     assert L.print_kind("theorem NormAlign.x.{u} : ∀ {α : Type u}, True :=\n<not imported>") == \
         ("theorem", "", "NormAlign.x")
     assert L.print_kind("@[expose] def NormAlign.norm2.{u} : Nat") == ("def", "", "NormAlign.norm2")
+    assert L.print_kind("theorem NormAlign.p.{u, v} : ∀ {α : Type u}, True") == ("theorem", "", "NormAlign.p")
     assert L.print_kind("unsafe def NormAlign.u : Nat") == ("def", "unsafe", "NormAlign.u")
     assert L.print_kind("axiom NormAlign.cheat : False") == ("axiom", "", "NormAlign.cheat")
     assert L.print_constructors("inductive N.Net : Type\nnumber of parameters: 1\nconstructors:\n"

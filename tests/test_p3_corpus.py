@@ -8,6 +8,7 @@ import torch
 
 from normalign.corpus import load_cases
 from normalign.numerics.maths import dynamics as F
+from normalign.numerics.checks.grokalign.estimators import _random_cpa
 from normalign.numerics.maths import grokalign as G
 from normalign.numerics.engine.geometry import region_maps
 from normalign.numerics.engine.network import CPANetwork
@@ -35,7 +36,7 @@ def test_replay_g1_case(case) -> None:
         eps = float(c["eps"])
         model = net.to_sequential()
     else:
-        net, model = G._random_cpa(int(c["seed"]))
+        net, model = _random_cpa(int(c["seed"]))
         X, eps = np.asarray(c["points"], dtype=float), float(c["eps"])
     _, b = region_maps(net, X)
     bf = G.offset_fd(model, torch.as_tensor(X), eps).detach().numpy()
