@@ -16,7 +16,7 @@ measured one method per fresh process (``timing.isolated_peak``). Also printed: 
 disagreement of the engine's J with vmap(jacrev) and of the scores path with the J path, and the
 machine's load average (the machine may be shared; paired ratios are what to compare).
 
-    python benchmarks/bench_jacobians.py [--n 10000] [--threads 2] [--runs 5] [--loop-n 20] [--no-memory]
+    python benchmarks/bench_jacobians.py [--n 10000] [--threads 2] [--runs 5] [--loop-n 20] [--no-memory] [--fresh-memory]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from timing import MEMORY_FLAG, interleaved, isolated_peak, paired, report_peak
+from timing import MEMORY_FLAG, interleaved, isolated_peak, paired, report_peak, retain_freed_memory
 
 GiB = 2**30
 TARGETS = (("vmap(jacrev)", "engine J", 1.3), ("engine J", "engine scores", 2.0))
@@ -87,10 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loop-n", type=int, default=20, help="points for the per-point loop, times scaled (0: skip)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-memory", action="store_true", help="skip the per-method memory processes")
+    ap.add_argument("--fresh-memory", action="store_true",
+                    help="time with the default allocator (every large array fresh from the kernel)")
     ap.add_argument(MEMORY_FLAG, dest="memory_of", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     loop_n = min(args.loop_n, args.n)
 
+    allocator = "allocator: default" if args.fresh_memory or args.memory_of is not None else retain_freed_memory()
     env = _setup(args.n, args.seed, args.threads)
     methods = _methods(env, loop_n)
     if args.memory_of is not None:  # child process of isolated_peak
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = _load()
     print(f"n = {args.n} points, 784-256-256-10 ReLU, float64, {args.threads} threads; "
-          f"{args.runs} warm interleaved rounds after one cold call each")
+          f"{args.runs} warm interleaved rounds after one cold call each; {allocator}")
     times = interleaved(methods, runs=args.runs)
     if loop_n:
         scale = args.n / loop_n
@@ -110,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     mem: dict[str, dict[str, int]] = {}
     if not args.no_memory:
-        child = [a for a in (argv if argv is not None else sys.argv[1:])]
+        child = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--fresh-memory"]
         for name in methods:
             mem[name] = isolated_peak(__file__, child, name)
 

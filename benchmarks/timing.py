@@ -11,6 +11,13 @@ page faults of first use) and whatever else the machine was doing at that moment
 - per pair ``(a, b)``: the *paired ratio* ``t_a / t_b`` of the two runs of the same round (both saw
   about the same machine load), summarised by its median and its min over the rounds.
 
+On Linux with glibc, :func:`retain_freed_memory` re-runs the benchmark with glibc keeping freed memory
+in the process (``GLIBC_TUNABLES``: no ``mmap`` for large blocks, no trimming). Otherwise every large
+array (an (n, c, d) Jacobian is hundreds of MiB) is fresh memory from the kernel on every call, and on a
+virtual machine that hands freed memory back to its host (free page reporting) touching it again costs
+seconds: the runs would time the host, not the method, and "warm" would not be warm. Every method gets
+the same allocator; ``--fresh-memory`` in the benchmarks keeps the default one.
+
 Peak memory is measured one method per fresh process (:func:`isolated_peak`): the peak resident set
 above the level just before the call (Linux: the high-water mark is reset through
 ``/proc/self/clear_refs``; elsewhere ``ru_maxrss`` deltas, which can only under-count), so numpy,
@@ -21,6 +28,8 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import platform
 import re
 import resource
 import statistics
@@ -144,20 +153,26 @@ def _spans(obj: Any, out: list[tuple[int, int]]) -> None:
             _spans(getattr(obj, f), out)
 
 
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def array_bytes(obj: Any, exclude: Sequence[Any] = ()) -> int:
     """Bytes of memory spanned by the arrays in ``obj``, each byte once (views and broadcasts do not
     multiply it), leaving out memory spanned by the arrays in ``exclude`` (the method's inputs)."""
     spans: list[tuple[int, int]] = []
-    _spans(obj, spans)
     skip: list[tuple[int, int]] = []
+    _spans(obj, spans)
     _spans(list(exclude), skip)
-    total, end = 0, -1
-    for lo, hi in sorted(spans):
-        lo = max(lo, end)
-        if hi > lo:
-            total += hi - lo - sum(max(0, min(hi, b) - max(lo, a)) for a, b in skip)
-            end = hi
-    return total
+    have, drop = _union(spans), _union(skip)
+    overlap = sum(max(0, min(h1, h2) - max(l1, l2)) for l1, h1 in have for l2, h2 in drop)
+    return sum(hi - lo for lo, hi in have) - overlap
 
 
 MEMORY_FLAG = "--memory-of"
@@ -173,9 +188,25 @@ def report_peak(fn: Callable[[], Any], inputs: Sequence[Any] = ()) -> None:
 
 
 def isolated_peak(script: str, argv: Sequence[str], name: str, timeout: float = 1800) -> dict[str, int]:
-    """Run ``script argv --memory-of name`` in a fresh interpreter and return its JSON line."""
+    """Run ``script argv --memory-of name`` in a fresh interpreter with the default allocator (a retained
+    heap would hide the peak) and return its JSON line."""
+    env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
     proc = subprocess.run([sys.executable, script, *argv, MEMORY_FLAG, name], capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"memory run of {name} failed: {proc.stderr.strip().splitlines()[-1:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+RETAIN_TUNABLES = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1000000000000"
+"""glibc tunables under which freed memory stays in the process heap and is reused by the next call."""
+
+
+def retain_freed_memory() -> str:
+    """Re-execute the running script with :data:`RETAIN_TUNABLES` (once; glibc only) and return a line
+    describing the allocator the timings use."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return "allocator: the platform's default (glibc tunables not available)"
+    if os.environ.get("GLIBC_TUNABLES") != RETAIN_TUNABLES:
+        os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, GLIBC_TUNABLES=RETAIN_TUNABLES))
+    return f"allocator: glibc keeps freed memory for reuse (GLIBC_TUNABLES={RETAIN_TUNABLES})"

@@ -10,7 +10,10 @@
   (``normalign.search``).
 - ``normalign report [--out DIR] [--from FILE] [--run]``: the last verify run (saved by ``normalign verify``
   in ``.cache/verify-last.json``) as one static HTML page plus a Markdown twin (``normalign.report_html``).
-- ``normalign analyze MODEL POINTS [--json]``: per-point exact geometry of a CPA network.
+- ``normalign analyze MODEL POINTS [--json | --jsonl] [--chunk N] [--align-threshold T]``: per-point exact
+  geometry of a CPA network, streamed chunk by chunk from a memory-mapped ``.npy``, then a summary per
+  predicted class and overall (``normalign.report.Summary``). ``--json`` prints one document
+  ``{"points": [...], "summary": {...}}`` (before the summary it was a bare list of points).
 - ``normalign plot-regions MODEL [...]``: PNG of the exact 2-d partition (see ``normalign.numerics.experiments.plotting``).
 - ``normalign experiment NAME [...]``: the experiments behind the measured claims (``grokalign``,
   ``rfam``, ``feature-learning``).
@@ -90,10 +93,20 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     v.set_defaults(func=_cmd_verify)
 
-    a = sub.add_parser("analyze", help="per-point exact geometry of a CPA network")
+    a = sub.add_parser("analyze", help="per-point exact geometry of a CPA network, and a summary over the points")
     a.add_argument("model", type=Path, help=".npz (W0, b0, W1, ...) or a torch state dict of nn.Sequential")
-    a.add_argument("points", type=Path, help=".npy array of shape (n, d)")
-    a.add_argument("--json", action="store_true", help="one JSON object per point")
+    a.add_argument("points", type=Path, help=".npy array of shape (n, d), memory-mapped (may exceed memory)")
+    fmt = a.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true",
+                     help='one JSON document {"points": [one object per point], "summary": {...}}')
+    fmt.add_argument("--jsonl", action="store_true",
+                     help='JSON lines: one object per point, then {"summary": {...}}')
+    a.add_argument("--chunk", type=int, default=None, metavar="N",
+                   help="points analysed (and held in memory) at a time (default: a chunk's Jacobians within 64 MiB)")
+    a.add_argument("--align-threshold", type=float, default=0.9, metavar="T",
+                   help="summary: fraction of points with normal alignment >= T (default 0.9)")
+    a.add_argument("--summary-only", action="store_true",
+                   help='print only the summary (with --json or --jsonl: {"summary": {...}})')
     a.add_argument("--activation", choices=("relu", "leaky_relu"), default="relu",
                    help="activation between Linear layers of a state dict (default relu)")
     a.add_argument("--allow-undefined", action="store_true",
@@ -219,32 +232,74 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------ analyze
+ANALYZE_CHUNK_BYTES = 64 * 2**20
+ROWS = []
+"""Default ``--chunk``: as many points as keep a chunk's Jacobians (8 c d bytes a point) within this."""
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    """Stream the points chunk by chunk: each chunk's rows (table, ``--jsonl`` lines or ``--json`` array
+    items) are written as soon as it is analysed, and only the summary's per-point scalars
+    (``normalign.report.Summary``, 40 bytes a point) outlive a chunk."""
+    import math
+
     import numpy as np
 
-    from normalign.report import geometry_records, geometry_table
     from normalign.numerics.engine.geometry import analyze
     from normalign.numerics.engine.network import CPANetwork, NetworkError
+    from normalign.report import Summary, iter_records, iter_table_rows, summary_table, table_header
 
     try:
         net = CPANetwork.load(args.model, activation=args.activation)
     except NetworkError as exc:
         raise UsageError(str(exc)) from None
+    if not math.isfinite(args.align_threshold):
+        raise UsageError(f"--align-threshold must be a finite number, got {args.align_threshold}")
     X = _load_points(args.points)
-    try:
-        geo = analyze(net, X)
-    except ValueError as exc:
-        raise UsageError(f"{args.points}: {exc}") from None
-    undefined = np.flatnonzero(np.ma.getmaskarray(geo.centroid_alignment))
-    if undefined.size and not args.allow_undefined:
-        raise UsageError(f"point {int(undefined[0])}: the centroid mu_x = J_x^T 1 vanishes, so centroid "
-                         "alignment is undefined (pass --allow-undefined to report it as 'undefined')")
-    records = geometry_records(geo)
-    print(json.dumps(records, indent=1) if args.json else geometry_table(records))
+    n, d, c = X.shape[0], X.shape[1], net.output_dim
+    if d != net.input_dim:
+        raise UsageError(f"{args.points}: points have dimension {d} but the network expects {net.input_dim}")
+    chunk = args.chunk if args.chunk is not None else max(1, min(4096, ANALYZE_CHUNK_BYTES // (8 * c * d)))
+    if chunk < 1:
+        raise UsageError(f"--chunk must be at least 1, got {chunk}")
+    _validate_points(X, args.points, chunk)
+    fmt = "json" if args.json else "jsonl" if args.jsonl else "table"
+    summary = Summary(n)
+    out = sys.stdout
+    if not args.summary_only:
+        out.write({"json": '{"points": [\n', "jsonl": "", "table": table_header() + "\n"}[fmt])
+    for lo in range(0, n, chunk):
+        Xc = np.array(X[lo:lo + chunk], dtype=np.float64)  # this chunk only, out of the memory map
+        try:  # J is formed only when the records print it
+            geo = analyze(net, Xc, jacobian=fmt != "table" and not args.summary_only)
+        except ValueError as exc:  # validated above; kept so that no input gives a traceback
+            raise UsageError(f"{args.points}: points {lo}..{lo + len(Xc) - 1}: {exc}") from None
+        undefined = np.flatnonzero(np.ma.getmaskarray(geo.centroid_alignment))
+        if undefined.size and not args.allow_undefined:
+            raise UsageError(f"point {lo + int(undefined[0])}: the centroid mu_x = J_x^T 1 vanishes, so centroid "
+                             "alignment is undefined (pass --allow-undefined to report it as 'undefined')")
+        summary.add(geo, lo)
+        if args.summary_only:
+            continue
+        if fmt == "table":
+            ROWS.extend(row + "\n" for row in iter_table_rows(geo, lo)); out.writelines(ROWS[-geo.n:])
+        else:  # a JSON array item (comma-separated) or a JSON line per point
+            sep = ",\n" if fmt == "json" else ""
+            end = "" if fmt == "json" else "\n"
+            out.writelines(("" if lo + i == 0 else sep) + json.dumps(rec) + end
+                           for i, rec in enumerate(iter_records(geo, lo)))
+    result = summary.result(args.align_threshold)
+    if args.summary_only:
+        out.write(summary_table(result) + "\n" if fmt == "table" else json.dumps({"summary": result}) + "\n")
+    else:
+        out.write({"json": '\n], "summary": ' + json.dumps(result) + "}\n",
+                   "jsonl": json.dumps({"summary": result}) + "\n",
+                   "table": "\n" + summary_table(result) + "\n"}[fmt])
     return EXIT_OK
 
 
 def _load_points(path: Path):
+    """The points of an ``.npy`` file, memory-mapped read-only (nothing is read until used)."""
     import numpy as np
 
     if not path.exists():
@@ -252,7 +307,7 @@ def _load_points(path: Path):
     if path.stat().st_size == 0:
         raise UsageError(f"points file {path} is empty")
     try:
-        X = np.load(path, allow_pickle=False)
+        X = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {path} as a .npy array: {str(exc).splitlines()[0]}") from None
     if not isinstance(X, np.ndarray):
@@ -261,7 +316,24 @@ def _load_points(path: Path):
         raise UsageError(f"{path}: points must have shape (n, d), got {X.shape}")
     if X.shape[0] == 0:
         raise UsageError(f"{path}: no points (shape {X.shape})")
+    if not np.issubdtype(X.dtype, np.number):
+        raise UsageError(f"{path}: points must be numeric, got dtype {X.dtype}")
     return X
+
+
+def _validate_points(X, path: Path, rows: int) -> None:
+    """One pass over the (memory-mapped) points, ``rows`` at a time, before any output: the first point
+    with NaN or inf, or equal to 0 (the theorems assume x != 0), is a usage error naming its index."""
+    import numpy as np
+
+    for lo in range(0, X.shape[0], rows):
+        B = np.asarray(X[lo:lo + rows], dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(B).all(axis=1))
+        if bad.size:
+            raise UsageError(f"{path}: point {lo + int(bad[0])} contains NaN or inf")
+        zero = np.flatnonzero(~B.any(axis=1))
+        if zero.size:
+            raise UsageError(f"{path}: point {lo + int(zero[0])} is x = 0: alignment with x is undefined there")
 
 
 # ------------------------------------------------------------------------------ dispatch

@@ -41,8 +41,9 @@ def test_analyze_json_matches_autograd(model_files, capsys) -> None:
     J_ref, f_ref = autograd_jacobian(net, X)
     for model in (npz, pt):
         assert main(["analyze", str(model), str(pts), "--json"]) == 0
-        recs = json.loads(capsys.readouterr().out)
-        assert len(recs) == 4
+        doc = json.loads(capsys.readouterr().out)
+        recs = doc["points"]
+        assert len(recs) == 4 and doc["summary"]["n"] == 4
         for i, r in enumerate(recs):
             np.testing.assert_allclose(r["jacobian"], J_ref[i], rtol=1e-12, atol=1e-12)
             np.testing.assert_allclose(r["centroid"], J_ref[i].sum(axis=0), rtol=1e-12, atol=1e-12)
@@ -54,10 +55,50 @@ def test_analyze_json_matches_autograd(model_files, capsys) -> None:
 
 
 def test_analyze_table(model_files, capsys) -> None:
+    """Header, one row per point (the rows carry the same numbers as the JSON records), a blank line,
+    then the summary table (one row per predicted class and ``all``)."""
     _, npz, _, pts = model_files
     assert main(["analyze", str(npz), str(pts)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:3] == ["pt", "class", "NA"] and len(out) == 5
+    assert out[0].split()[:3] == ["pt", "class", "NA"] and out[5] == ""
+    assert main(["analyze", str(npz), str(pts), "--json"]) == 0
+    recs = json.loads(capsys.readouterr().out)["points"]
+    for line, r in zip(out[1:5], recs):
+        assert line.split()[:3] == [str(r["index"]), str(r["predicted_class"]), f"{r['normal_alignment']:.4f}"]
+    assert out[6].startswith("summary of 4 points") and out[7].split()[:2] == ["class", "n"]
+    assert out[-1].split()[:2] == ["all", "4"]
+
+
+def _same(a, b) -> None:
+    """Equal JSON values, floats up to rounding (BLAS results depend on the batch size by an ulp)."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _same(a[k], b[k])
+    elif isinstance(a, list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _same(x, y)
+    elif isinstance(a, float) and isinstance(b, float):
+        assert b == pytest.approx(a, rel=1e-12, abs=1e-12)
+    else:
+        assert a == b
+
+
+def test_analyze_formats_agree(model_files, capsys) -> None:
+    """--jsonl (one object per line, then {"summary": ...}), --json ({"points", "summary"}) and
+    --summary-only carry the same records and summary; other chunk sizes agree to rounding."""
+    _, npz, _, pts = model_files
+    assert main(["analyze", str(npz), str(pts), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert main(["analyze", str(npz), str(pts), "--jsonl"]) == 0
+    lines = [json.loads(s) for s in capsys.readouterr().out.splitlines()]
+    assert lines[:-1] == doc["points"] and lines[-1] == {"summary": doc["summary"]}
+    assert main(["analyze", str(npz), str(pts), "--jsonl", "--chunk", "3"]) == 0
+    _same([json.loads(s) for s in capsys.readouterr().out.splitlines()], lines)
+    # --summary-only forms no J (Gram route), one point per chunk here
+    assert main(["analyze", str(npz), str(pts), "--json", "--summary-only", "--chunk", "1"]) == 0
+    _same(json.loads(capsys.readouterr().out), {"summary": doc["summary"]})
 
 
 def _error(capsys, argv: list[str]) -> str:
@@ -74,6 +115,10 @@ def test_bad_inputs_give_one_line_errors(model_files, tmp_path: Path, capsys) ->
         "rank3": np.ones((2, 3, 1)), "nopoints": np.ones((0, 3)),
     }
     expect = {"shape": "dimension 7", "nan": "NaN or inf", "zero": "x = 0", "rank3": "shape (n, d)", "nopoints": "no points"}
+    cases["late_nan"] = np.vstack([np.ones((5, 3)), [[0.0, np.nan, 1.0]]])  # found before any output, by index
+    expect["late_nan"] = "point 5 contains NaN"
+    cases["text"] = np.array([["a", "b", "c"]])
+    expect["text"] = "numeric"
     for name, arr in cases.items():
         p = tmp_path / f"{name}.npy"
         np.save(p, arr)
@@ -100,7 +145,10 @@ def test_zero_centroid_is_an_error_unless_allowed(tmp_path: Path, capsys) -> Non
     np.save(pts, np.array([[1.0, 1.0]]))
     assert "centroid" in _error(capsys, ["analyze", str(npz), str(pts)])
     assert main(["analyze", str(npz), str(pts), "--json", "--allow-undefined"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["centroid_alignment"] == "undefined"
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["points"][0]["centroid_alignment"] == "undefined"
+    assert doc["summary"]["overall"]["undefined_centroid_alignment"] == 1
+    assert doc["summary"]["overall"]["median_centroid_alignment"] is None
 
 
 @pytest.mark.theorem("D3")
@@ -138,7 +186,7 @@ def test_closed_pipe_ends_quietly(model_files, tmp_path: Path) -> None:
     np.save(pts, np.random.default_rng(3).normal(size=(2000, 3)))  # ~1 MB of JSON, far above a pipe buffer
     cmd = [sys.executable, "-m", "normalign.cli", "analyze", str(npz), str(pts), "--json", "--allow-undefined"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout.readline().strip() == b"["
+    assert proc.stdout.readline().strip() == b'{"points": ['
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 141, err
