@@ -233,7 +233,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------ analyze
 ANALYZE_CHUNK_BYTES = 64 * 2**20
-ROWS = []
 """Default ``--chunk``: as many points as keep a chunk's Jacobians (8 c d bytes a point) within this."""
 
 
@@ -282,7 +281,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if args.summary_only:
             continue
         if fmt == "table":
-            ROWS.extend(row + "\n" for row in iter_table_rows(geo, lo)); out.writelines(ROWS[-geo.n:])
+            out.writelines(row + "\n" for row in iter_table_rows(geo, lo))
         else:  # a JSON array item (comma-separated) or a JSON line per point
             sep = ",\n" if fmt == "json" else ""
             end = "" if fmt == "json" else "\n"

@@ -14,6 +14,7 @@ import torch
 from normalign.cli import main
 from normalign.numerics.checks.definitions.engine_oracles import autograd_jacobian
 from normalign.numerics.engine.network import CPANetwork
+from normalign.report import table_row
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +64,8 @@ def test_analyze_table(model_files, capsys) -> None:
     assert out[0].split()[:3] == ["pt", "class", "NA"] and out[5] == ""
     assert main(["analyze", str(npz), str(pts), "--json"]) == 0
     recs = json.loads(capsys.readouterr().out)["points"]
-    for line, r in zip(out[1:5], recs):
-        assert line.split()[:3] == [str(r["index"]), str(r["predicted_class"]), f"{r['normal_alignment']:.4f}"]
+    for line, r in zip(out[1:5], recs):  # every column (rows come from the arrays, records separately)
+        assert line == table_row(r)
     assert out[6].startswith("summary of 4 points") and out[7].split()[:2] == ["class", "n"]
     assert out[-1].split()[:2] == ["all", "4"]
 

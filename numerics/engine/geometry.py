@@ -292,8 +292,13 @@ def _local_robustness(net: CPANetwork, X: np.ndarray, zs: list[np.ndarray], s: l
 
 
 def _chunks(net: CPANetwork, n: int, chunk: int | None):
+    """``(lo, hi)`` ranges of at most ``chunk`` points; by default as many points as keep a chunk's
+    intermediates (two (c, k) products of the reverse pass, pre-activations, slopes and activations of
+    every layer, and a few d-vectors: sites, boundary points) within ``CHUNK_BYTES``. Outputs, J included,
+    are allocated once by the caller and are not intermediates."""
     if chunk is None:
-        per_point = 8 * net.output_dim * (max(net.widths) + net.input_dim) * 2
-        chunk = max(1, min(n, CHUNK_BYTES // max(per_point, 1)))
+        hidden = max(net.widths[1:])
+        per_point = 8 * (2 * net.output_dim * hidden + 3 * sum(net.widths[1:]) + 4 * net.input_dim)
+        chunk = max(1, min(n, CHUNK_BYTES // per_point))
     for lo in range(0, n, chunk):
         yield lo, min(n, lo + chunk)
