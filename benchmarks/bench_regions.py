@@ -15,7 +15,10 @@ In one run, on the same small 2-d networks:
    relative disagreement of the radii (both witnesses re-verified by a forward pass), and the widest
    certified bracket (radius - lower) / radius.
 
-Run: ``/work/venv/bin/python benchmarks/bench_regions.py [--points 6] [--width 8]``.
+Throughputs are one run each; the MILP vs brute-force comparison (4.) uses the shared protocol of
+``benchmarks/timing.py`` (cold call, ``--runs`` interleaved warm rounds, medians, paired ratio).
+
+Run: ``python benchmarks/bench_regions.py [--points 6] [--width 8] [--runs 5]``.
 No timing assertions anywhere (DEVELOPERS.md).
 """
 
@@ -25,6 +28,7 @@ import argparse
 import time
 
 import numpy as np
+from timing import interleaved, paired
 
 from normalign.numerics.engine.exact_robustness import brute_force_radius, in_region_l2, milp_radius, region_search_l2
 from normalign.numerics.engine.network import CPANetwork
@@ -45,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--width", type=int, default=8)
     p.add_argument("--depth", type=int, default=2)
     p.add_argument("--R", type=float, default=1.5, help="domain box half-width for the global radii")
+    p.add_argument("--runs", type=int, default=5, help="interleaved warm rounds of MILP vs brute force")
     a = p.parse_args(argv)
     net = _net(0, a.width, a.depth, 3)
     rng = np.random.default_rng(1)
@@ -85,11 +90,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"in-region L2 QP: {len(inr)} in {t_in:.3f} s = {len(inr) / t_in:.1f} /s "
           f"(verified {sum(r.verified for r in inr)})")
 
-    t = time.perf_counter()
-    mil = [milp_radius(net, x, "linf", R=a.R) for x in X]
-    t_milp = time.perf_counter() - t
-    print(f"global L-inf MILP: {len(mil)} in {t_milp:.3f} s = {len(mil) / t_milp:.2f} /s "
-          f"(verified {sum(r.verified for r in mil)})")
+    # the one comparison of two ways to the same numbers: timed warm and interleaved (benchmarks/timing.py)
+    found: dict[str, list] = {}
+
+    def radii(name: str, fn) -> None:
+        found[name] = [fn(net, x, "linf", R=a.R) for x in X]
+
+    times = interleaved({"MILP": lambda: radii("MILP", milp_radius),
+                         "brute force": lambda: radii("brute force", brute_force_radius)}, runs=a.runs)
+    mil, bf = found["MILP"], found["brute force"]
+    t_milp, t_bf = times["MILP"].median, times["brute force"].median
+    ratio_med, ratio_min = paired(times, "brute force", "MILP")
+    print(f"global L-inf MILP: {len(mil)} in {t_milp:.3f} s (median of {a.runs} warm runs) = "
+          f"{len(mil) / t_milp:.2f} /s (verified {sum(r.verified for r in mil)})")
 
     t = time.perf_counter()
     l2 = [region_search_l2(net, x, R=a.R) for x in X]
@@ -97,13 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"global L2 region search: {len(l2)} in {t_l2:.3f} s = {len(l2) / t_l2:.2f} /s "
           f"(verified {sum(r.verified for r in l2)}, regions visited {sum(r.regions for r in l2)})")
 
-    t = time.perf_counter()
-    bf = [brute_force_radius(net, x, "linf", R=a.R) for x in X]
-    t_bf = time.perf_counter() - t
     dis = max(abs(m.radius - b.radius) / max(b.radius, 1e-12) if np.isfinite(b.radius) else
               (0.0 if np.isinf(m.radius) else np.inf) for m, b in zip(mil, bf))
     print(f"brute-force L-inf (enumerate {sum(b.regions for b in bf)} regions, LP each): {t_bf:.3f} s; "
-          f"MILP {t_milp:.3f} s; brute force / MILP = {t_bf / t_milp:.1f}x; "
+          f"MILP {t_milp:.3f} s (medians); brute force / MILP = {ratio_med:.1f}x paired median, {ratio_min:.1f}x min; "
           f"max relative radius disagreement {dis:.1e} (verified {sum(b.verified for b in bf)}/{len(bf)})")
     widths = [(r.radius - r.lower) / r.radius for r in mil + bf + l2 if r.verified and np.isfinite(r.radius)]
     print(f"certified brackets (radius - lower) / radius: max {max(widths):.1e} over {len(widths)} radii")

@@ -261,7 +261,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     chunk = args.chunk if args.chunk is not None else max(1, min(4096, ANALYZE_CHUNK_BYTES // (8 * c * d)))
     if chunk < 1:
         raise UsageError(f"--chunk must be at least 1, got {chunk}")
-    _validate_points(X, args.points, chunk)
+    _validate_points(X, args.points, max(chunk, 1024))
     fmt = "json" if args.json else "jsonl" if args.jsonl else "table"
     summary = Summary(n)
     out = sys.stdout

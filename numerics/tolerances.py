@@ -140,14 +140,6 @@ accepted when the 1 - P4_ALPHA lower confidence bound of the mean difference is 
 false-alarm rate (accepting an ordering that is false in the mean) is at most 1e-3 per comparison
 under the t model; with 5 seeds (df = 4) the quantile is 7.17, so only large, consistent gaps pass."""
 
-P4_CHANCE_BAND: float = 0.5
-"""P4 'lazy stays near n/d': the fraction of ||J||_F^2 inside an n-dimensional subspace of R^d for an
-isotropic random row is Beta(n/2, (d-n)/2), mean n/d, standard deviation
-sqrt(2 n (d-n) / (d^2 (d+2))) ~ 0.02 for n = 20, d = 200 (0.2 n/d); training pins one coordinate
-(J x_i = f(x_i) = y_i by P2), adding O(1/||J||_F^2). Both ends of the 95% interval of the mean
-must lie within n/d (1 +- 0.5): 2.5 single-point standard deviations, while the rich regimes sit
-at 8-10 n/d. This is a prediction band, not a rounding tolerance."""
-
 P4_SPAN_IDENTITY_TOL: float = 1e-10
 """P4's exact mechanism: after T <= 4000 GD steps the out-of-span part of W_1(T) - (1-lr wd)^T W_1(0)
 is pure rounding: each step adds ~ EPS * (d + n) relative error (a (2m x n)(n x d) product and the

@@ -130,6 +130,36 @@ def test_planted_row_sum_centroid_is_rejected() -> None:
     assert planted_centroid_row_sum(Budget()).outcome.value == "refuted"
 
 
+@pytest.mark.theorem("D1")
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+@pytest.mark.parametrize("fold", [True, False])
+def test_every_reverse_product_branch_vs_autograd(depth: int, fold: bool, monkeypatch) -> None:
+    """The reverse product's branches (one layer; two; the folded top step ``s_{L-1} T`` for three or more,
+    and the plain step when ``T`` exceeds ``FOLD_BYTES``), with a ReLU on the *last* layer (its slopes
+    scale rows, a case the strategies never draw), against autograd: J, b, and the Gram-route scores."""
+    from normalign.numerics.engine import geometry
+
+    if not fold:
+        monkeypatch.setattr(geometry, "FOLD_BYTES", 0)
+    rng = np.random.default_rng(depth)
+    widths = [3] + [6] * (depth - 1) + [4]
+    Ws = [rng.normal(size=(o, i)) for i, o in zip(widths, widths[1:])]
+    net = CPANetwork.from_arrays(Ws, [rng.normal(size=o) for o in widths[1:]],
+                                 ["leaky_relu"] * (depth - 1) + ["relu"], negative_slope=0.1)
+    assert (geometry._top_fold(net) is not None) == (fold and depth >= 3)
+    X = rng.normal(size=(40, 3))
+    J_ref, f_ref = autograd_jacobian(net, X)
+    assert 0 < np.count_nonzero(np.abs(J_ref).sum(axis=2) == 0) < J_ref.shape[0] * J_ref.shape[1]  # dead outputs, not all
+    tol = matmul_tol(len(net.layers), max(net.widths))
+    scale = 1.0 + np.abs(J_ref).max()
+    J, b = region_maps(net, X)
+    assert np.abs(J - J_ref).max() <= tol * scale
+    assert np.abs(b - (f_ref - np.einsum("ncd,nd->nc", J_ref, X))).max() <= tol * scale * (1 + np.abs(X).max())
+    geo = analyze(net, X, jacobian=False)
+    G_ref = J_ref @ J_ref.transpose(0, 2, 1)
+    assert np.abs(geo.gram - G_ref).max() <= tol * scale**2 * 10
+
+
 def test_chunking_does_not_change_results() -> None:
     rng = np.random.default_rng(3)
     net = CPANetwork.from_arrays([rng.normal(size=(6, 4)), rng.normal(size=(5, 6)), rng.normal(size=(3, 5))],

@@ -6,7 +6,11 @@ the network is affine on ``x``'s region: ``f(x') = J_x x' + b_x`` with
     J_x = diag(s_L) W_L diag(s_{L-1}) W_{L-1} ... diag(s_1) W_1,     b_x = f(x) - J_x x.
 
 The product is formed from the output side (reverse mode): every intermediate is (n, c, width), never
-(n, width, d), and the last factor ``W_1`` is applied as one (n c, k_1) x (k_1, d) matrix product.
+(n, width, d), and every step is one matrix product over all points of a chunk: the top step as
+``s_{L-1} T`` with ``T = W_L (x) W_{L-1}`` folded once per network (:func:`_top_fold`), each further step
+as (n c, k) x (k, k'), and the last factor ``W_1`` as one (n c, k_1) x (k_1, d) product written straight
+into the output. ``W_1 x`` is kept from the forward pass, so ``J x = A (W_1 x)`` and ``b = f(x) - J x``
+never read J.
 Writing ``J_x = A_x W_1`` with ``A_x`` of shape (c, k_1), the scores need only
 ``J J^T = A (W_1 W_1^T) A^T`` and ``J x = A (W_1 x)``, and the centroid ``mu_x = J_x^T 1 = W_1^T (A^T 1)``
 (one vector-Jacobian product), so :func:`analyze` with ``jacobian=False`` never forms ``J``.

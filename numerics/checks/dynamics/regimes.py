@@ -104,33 +104,6 @@ def _ordering(sweep: dict[str, dict[str, np.ndarray]], metric: str, high: tuple[
                    counterexample=lambda j: cases[j])
 
 
-def check_p4_span_ordering(budget: Budget) -> CheckResult:
-    """P4: the fraction of ||J_{x_i}||_F^2 in span(X) is higher in the rich and weight-decay regimes
-    than in both lazy controls (paired t lower bound > 0 at alpha = P4_ALPHA)."""
-    return _ordering(_sweep_for(budget), "span_fraction", RICH, LAZY, "P4 span fraction")
-
-
-def check_p4_alignment_ordering(budget: Budget) -> CheckResult:
-    """P4: normal alignment NA (= |CA| for scalar output) rises with feature learning: rich and
-    weight decay above both lazy controls."""
-    return _ordering(_sweep_for(budget), "normal_alignment", RICH, LAZY, "P4 normal alignment")
-
-
-def check_p4_lazy_chance(budget: Budget) -> CheckResult:
-    """P4: in the lazy regimes the span fraction stays near the chance level n/d: the 95% t-interval
-    of the mean lies inside n/d (1 +- P4_CHANCE_BAND)."""
-    sweep = _sweep_for(budget)
-    chance = 20 / 200
-    res, texts = [], []
-    for lab in LAZY:
-        m, lo, hi = mean_ci(sweep[lab]["span_fraction"])
-        res.append(max(abs(lo - chance), abs(hi - chance)) / chance)
-        texts.append(f"{lab}: {m:.4f} [{lo:.4f}, {hi:.4f}]")
-    return verdict(res, tol.P4_CHANCE_BAND, instances=len(sweep[LAZY[0]]["span_fraction"]),
-                   detail=f"P4 lazy ~ n/d = {chance}: relative distance of the 95% CI ends from n/d; "
-                   + "; ".join(texts))
-
-
 # ------------------------------------------------------------------ P4's mechanism, against autograd
 P4_SMALL = {"d": 30, "n": 6, "width": 8, "steps": 200, "lr": 0.5}
 """A small P4 instance for the mechanism checks (a few hundred ms per run): unit-norm data in R^30, the
