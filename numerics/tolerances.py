@@ -255,7 +255,8 @@ rel_tol(10^4) = 2.2e-11 relative; 1e-10 accepts those and rejects any genuinely 
 
 GRAM_REFINE_REL: float = 1e-8
 """The scores-only path forms ``J J^T = A (W_1 W_1^T) A^T``; its absolute rounding error is about
-``matmul_tol * ||A||_F^2 ||W_1 W_1^T||_2``. Where that bound exceeds ``GRAM_REFINE_REL`` times the
+``matmul_tol * ||A||_F^2 ||W_1 W_1^T||_2``, bounded above by the Frobenius norm of ``W_1 W_1^T`` (the
+engine uses that bound: cheaper, and it can only refine more points). Where that bound exceeds ``GRAM_REFINE_REL`` times the
 computed trace (relative error of ||J||_F^2 possibly above 1e-8, i.e. J tiny against its factors) the
 engine recomputes those points from an explicit J, whose error is relative to ||J|| itself."""
 
