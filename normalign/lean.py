@@ -71,6 +71,8 @@ REJECTED = "rejected (audit)"
 NOT_CHECKED = "not checked (no Lean found)"
 STALE = "not checked (no valid cache)"
 NO_STATEMENT = "no Lean statement"
+PASSING = frozenset({PROVED, PARTIAL, STATED, NOT_CHECKED, STALE, NO_STATEMENT})
+"""The Lean statuses that do not fail ``normalign verify``; :func:`lean_failed` is True for every other."""
 STATUSES = (PROVED, PARTIAL, STATED, MISSING, FAILED, SORRY_IN_PROOF, REJECTED, NOT_CHECKED, STALE,
             NO_STATEMENT)
 _RANK = {REJECTED: 0, FAILED: 1, SORRY_IN_PROOF: 1, MISSING: 2, STATED: 3, PROVED: 4}
@@ -79,8 +81,9 @@ _RANK = {REJECTED: 0, FAILED: 1, SORRY_IN_PROOF: 1, MISSING: 2, STATED: 3, PROVE
 def lean_failed(status: str) -> bool:
     """True when a Lean column must make ``normalign verify`` exit non-zero: an audit rejection, a
     Lean error, a missing declaration or file, a pinned statement or definition that does not check,
-    a sorry where a proof is pinned."""
-    return status in (MISSING, REJECTED) or status.startswith("failed")
+    a sorry where a proof is pinned. Fail closed: any status other than the known harmless ones
+    (proved, partial, a statement-only pin, not checked, no statement) fails, a new word included."""
+    return status not in PASSING
 
 
 # ----------------------------------------------------------------------------- results

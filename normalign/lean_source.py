@@ -59,7 +59,7 @@ FORBIDDEN_WORDS = {
     "native_decide": "trusts the compiler (Lean.ofReduceBool)", "native": "trusts the compiler",
     "ofReduceBool": "trusts the compiler", "ofReduceNat": "trusts the compiler",
     "reduceBool": "trusts the compiler", "reduceNat": "trusts the compiler",
-    "trustCompiler": "trusts the compiler", "bv_decide": "trusts the compiler",
+    "trustCompiler": "trusts the compiler", "bv_decide": "trusts the compiler", "bv_check": "trusts the compiler (Lean.ofReduceBool)",
     "skipKernelTC": "skips the kernel", "debug": "debug options can skip the kernel",
     "admit": "admit is sorry", "sorryAx": "sorryAx is sorry",
     "run_tac": "runs meta code", "by_elab": "runs meta code", "run_cmd": "runs meta code",

@@ -244,7 +244,7 @@ THEOREMS: tuple[Theorem, ...] = (
         notes="Dense regime (c = 5, d = 6, ||W||_F <= 1, CE): k = 1 aligned, rank 1; k = 2: min per-point "
         "Frobenius ratio 0.70, rank 2; k = 3: 0.56, rank 3; k >= 4: 0.28-0.52, rank saturates at c - 1 = 4 "
         "(the CE optimum has 1^T W = 0 and rows in span{x~_i}). Per-point alignment is a sparse-regime "
-        "phenomenon; see numerics/boundaries.py.",
+        "phenomenon; see numerics/checks/optimality/boundaries.py.",
     ),
     Theorem(
         id="L1",

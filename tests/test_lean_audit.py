@@ -320,6 +320,7 @@ def test_status_words_and_failure() -> None:
     assert fails == {L.PROVED: False, L.PARTIAL: False, L.STATED: False, L.MISSING: True, L.FAILED: True,
                      L.SORRY_IN_PROOF: True, L.REJECTED: True, L.NOT_CHECKED: False, L.STALE: False,
                      L.NO_STATEMENT: False}
+    assert L.lean_failed("a status word added later") and L.lean_failed("")  # fail closed
 
 
 @pytest.mark.theorem("L1")
