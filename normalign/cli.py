@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
                    help='print only the summary (with --json or --jsonl: {"summary": {...}})')
     a.add_argument("--activation", choices=("relu", "leaky_relu"), default="relu",
                    help="activation between Linear layers of a state dict (default relu)")
+    a.add_argument("--negative-slope", type=float, default=0.01, metavar="S",
+                   help="slope of leaky_relu on the negative side, for a state dict (default 0.01, torch's)")
     a.add_argument("--allow-undefined", action="store_true",
                    help="report a vanishing centroid as 'undefined' alignment instead of an error")
     a.set_defaults(func=_cmd_analyze)
@@ -249,7 +251,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from normalign.report import Summary, iter_records, iter_table_rows, summary_table, table_header
 
     try:
-        net = CPANetwork.load(args.model, activation=args.activation)
+        net = CPANetwork.load(args.model, activation=args.activation, negative_slope=args.negative_slope)
     except NetworkError as exc:
         raise UsageError(str(exc)) from None
     if not math.isfinite(args.align_threshold):

@@ -217,3 +217,29 @@ def test_single_threaded_restores_the_thread_count() -> None:
     before = torch.get_num_threads()
     seen = single_threaded(torch.get_num_threads)()
     assert seen == 1 and torch.get_num_threads() == before
+
+
+@pytest.mark.theorem("D1")
+def test_state_dict_leaky_slope_and_bad_inputs(tmp_path) -> None:
+    """A saved nn.Sequential with LeakyReLU(0.2) is read with --negative-slope 0.2 and then agrees with
+    torch's own forward pass (the oracle); a bad slope or complex points are refused, never analysed."""
+    import torch
+    from torch import nn
+
+    from normalign.numerics.engine.network import CPANetwork, NetworkError, check_points
+
+    torch.manual_seed(0)
+    seq = nn.Sequential(nn.Linear(3, 5), nn.LeakyReLU(0.2), nn.Linear(5, 2)).double()
+    path = tmp_path / "m.pt"
+    torch.save(seq.state_dict(), path)
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    want = seq(torch.as_tensor(X)).detach().numpy()
+    net = CPANetwork.load(path, activation="leaky_relu", negative_slope=0.2)
+    assert np.abs(net.forward(X) - want).max() <= 1e-12 * (1 + np.abs(want).max())
+    assert np.abs(CPANetwork.load(path, activation="leaky_relu").forward(X) - want).max() > 1e-3  # 0.01 differs
+    for slope in (np.array([0.1, 0.2]), np.nan):
+        np.savez(tmp_path / "s.npz", W0=np.ones((2, 3)), negative_slope=slope)
+        with pytest.raises(NetworkError):
+            CPANetwork.load(tmp_path / "s.npz")
+    with pytest.raises(ValueError):
+        check_points(np.ones((2, 3)) + 1j, 3)

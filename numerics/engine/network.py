@@ -117,6 +117,10 @@ class CPANetwork:
         acts = list(activations) if activations is not None else ["relu"] * (n - 1) + ["identity"]
         if len(acts) != n:
             raise NetworkError(f"{n} layers but {len(acts)} activations")
+        slope_arr = _finite_array(negative_slope, "negative_slope")
+        if slope_arr.size != 1:
+            raise NetworkError(f"negative_slope must be one number, got shape {slope_arr.shape}")
+        slope = float(slope_arr.reshape(-1)[0])
         layers = []
         for i, (W, b, act) in enumerate(zip(weights, biases, acts)):
             W = _finite_array(W, f"W{i}")
@@ -130,7 +134,7 @@ class CPANetwork:
                     raise NetworkError(f"b{i} has shape {np.shape(b)} but W{i} has {W.shape[0]} outputs")
             if act not in ACTIVATIONS:
                 raise NetworkError(f"unsupported activation {act!r} in layer {i}; supported: {', '.join(ACTIVATIONS)}")
-            layers.append(Layer(W, bias, act, float(negative_slope), has_bias))  # type: ignore[arg-type]
+            layers.append(Layer(W, bias, act, slope, has_bias))  # type: ignore[arg-type]
         return cls(tuple(layers))
 
     @classmethod
@@ -153,7 +157,7 @@ class CPANetwork:
             weights = [data[f"W{i}"] for i in idx]
             biases = [data[f"b{i}"] if f"b{i}" in keys else None for i in idx]
             acts = [str(a) for a in data["activations"]] if "activations" in keys else None
-            slope = float(data["negative_slope"]) if "negative_slope" in keys else 0.01
+            slope = data["negative_slope"] if "negative_slope" in keys else 0.01
         return cls.from_arrays(weights, biases, acts, slope)
 
     def to_npz(self, path: str | Path) -> None:
@@ -199,11 +203,12 @@ class CPANetwork:
         return cls.from_arrays(weights, biases, acts, slope)
 
     @classmethod
-    def from_state_dict_file(cls, path: str | Path, activation: Activation = "relu") -> "CPANetwork":
+    def from_state_dict_file(cls, path: str | Path, activation: Activation = "relu",
+                             negative_slope: float = 0.01) -> "CPANetwork":
         """Load the state dict of an ``nn.Sequential`` of Linear layers saved with ``torch.save``.
 
         The state dict names no activations: ``activation`` is put between consecutive Linear layers
-        and the last layer is the identity.
+        and the last layer is the identity (``negative_slope`` for ``leaky_relu``).
         """
         import torch
 
@@ -226,10 +231,10 @@ class CPANetwork:
         weights = [groups[p]["weight"] for p in order]
         biases = [groups[p].get("bias") for p in order]
         acts = [activation] * (len(order) - 1) + ["identity"]
-        return cls.from_arrays(weights, biases, acts)
+        return cls.from_arrays(weights, biases, acts, negative_slope)
 
     @classmethod
-    def load(cls, path: str | Path, activation: Activation = "relu") -> "CPANetwork":
+    def load(cls, path: str | Path, activation: Activation = "relu", negative_slope: float = 0.01) -> "CPANetwork":
         """Load a model file: ``.npz`` (arrays) or anything else as a torch state dict."""
         p = Path(path)
         if not p.exists():
@@ -238,7 +243,7 @@ class CPANetwork:
             raise NetworkError(f"model file {p} is empty")
         if p.suffix == ".npz":
             return cls.from_npz(p)
-        return cls.from_state_dict_file(p, activation)
+        return cls.from_state_dict_file(p, activation, negative_slope)
 
     def to_sequential(self, dtype: object = None) -> object:
         """The same network as a torch ``nn.Sequential`` (float64 unless ``dtype`` says otherwise)."""
@@ -275,8 +280,8 @@ def check_points(X: np.ndarray, dim: int, *, allow_zero: bool = True) -> np.ndar
         raise ValueError("no points given (empty array)")
     if X.shape[1] != dim:
         raise ValueError(f"points have dimension {X.shape[1]} but the network expects {dim}")
-    if not np.issubdtype(X.dtype, np.number):
-        raise ValueError(f"points must be numeric, got dtype {X.dtype}")
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+        raise ValueError(f"points must be real numbers, got dtype {X.dtype}")
     X = X.astype(np.float64, copy=False)
     bad = ~np.isfinite(X).all(axis=1)
     if bad.any():
@@ -290,8 +295,8 @@ def check_points(X: np.ndarray, dim: int, *, allow_zero: bool = True) -> np.ndar
 
 def _finite_array(a: object, name: str) -> np.ndarray:
     arr = np.asarray(a)
-    if not np.issubdtype(arr.dtype, np.number):
-        raise NetworkError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise NetworkError(f"{name} must be real numbers, got dtype {arr.dtype}")
     arr = arr.astype(np.float64)
     if not np.isfinite(arr).all():
         raise NetworkError(f"{name} contains NaN or inf")
