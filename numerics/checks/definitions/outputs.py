@@ -22,12 +22,11 @@ import numpy as np
 from normalign.numerics.checks.definitions.engine_oracles import svd_scores
 from normalign.numerics.checks.definitions.reference import (
     Reference,
+    interior_networks,
     net_case,
     radius_from_sum,
     radius_scale,
-    random_networks,
     ratio,
-    reference,
 )
 from normalign.numerics.engine.geometry import (
     RegionGeometry,
@@ -52,14 +51,7 @@ def _run(budget: Budget, seed: int, per_net: Callable[[CPANetwork, np.ndarray, R
     :func:`random_networks`; a verdict at tolerance 1."""
     res: list[float] = []
     cases: list[dict[str, Any]] = []
-    for net, X in random_networks(budget, seed):
-        ref = reference(net, X)
-        keep = ~ref.on_boundary()
-        if not keep.any():
-            continue
-        if not keep.all():
-            X = X[keep]
-            ref = reference(net, X)
+    for net, X, ref in interior_networks(budget, seed):
         r, where = per_net(net, X, ref)
         res.append(r)
         cases.append({**net_case(net, X), "worst": where})

@@ -179,6 +179,20 @@ def random_networks(budget: Budget, seed: int, counts: tuple[int, int] = (30, 30
         yield net, rng.normal(size=(points, d)) * float(rng.choice([0.5, 1.0, 3.0]))
 
 
+def interior_networks(budget: Budget, seed: int) -> Iterator[tuple[CPANetwork, np.ndarray, Reference]]:
+    """:func:`random_networks` with their torch :func:`reference`, points on an activation boundary
+    (where the region map is not defined) dropped, and networks left with no point skipped."""
+    for net, X in random_networks(budget, seed):
+        ref = reference(net, X)
+        keep = ~ref.on_boundary()
+        if not keep.any():
+            continue
+        if not keep.all():
+            X = X[keep]
+            ref = reference(net, X)
+        yield net, X, ref
+
+
 def net_case(net: CPANetwork, X: np.ndarray) -> dict[str, object]:
     """A JSON-ready description of a network and its points (to rebuild a counterexample)."""
     return {"weights": [l.weight for l in net.layers], "biases": [l.bias if l.has_bias else None for l in net.layers],

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from normalign.numerics.checks.definitions.reference import (
     Reference,
+    interior_networks,
     net_case,
-    random_networks,
     ratio,
     reference,
     torch_pass,
@@ -96,14 +96,7 @@ def _local_outputs(budget: Budget, planted_flag: bool) -> CheckResult:
     res: list[float] = []
     cases: list[dict[str, Any]] = []
     n_in = n_out = n_inf = 0
-    for net, X in random_networks(budget, 41):
-        ref = reference(net, X)
-        keep = ~ref.on_boundary()
-        if not keep.any():
-            continue
-        if not keep.all():
-            X = X[keep]
-            ref = reference(net, X)
+    for net, X, ref in interior_networks(budget, 41):
         ora = local_oracle(ref)
         fin = np.isfinite(ora["rho"])
         flag_ref = np.zeros(X.shape[0], dtype=bool)
