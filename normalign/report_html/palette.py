@@ -67,15 +67,9 @@ def _status_tones() -> dict[str, Tone]:
 
 
 def tone(status: str) -> Tone:
-    """The colours of a status word (:data:`UNKNOWN` for a word no module defines)."""
-    from normalign import lean
-
-    tones = _status_tones()
-    if status in tones:
-        return tones[status]
-    if lean.lean_failed(status):
-        return Tone(BAD.fill, BAD.border, meaning="fails normalign verify")
-    return UNKNOWN
+    """The colours of a status word (:data:`UNKNOWN` for a word no module defines: never a "good"
+    colour; ``normalign verify`` fails on an unknown Lean word, see ``normalign.lean.lean_failed``)."""
+    return _status_tones().get(status, UNKNOWN)
 
 
 def known(status: str) -> bool:
