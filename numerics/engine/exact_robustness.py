@@ -248,10 +248,14 @@ def region_tie(rm: RegionMap, net: CPANetwork, x: np.ndarray, y: int, norm: Norm
                 return Tie(np.nan, None, k, np.nan, f"k={k}: no tie reported, and max gap over the region unsolved")
         r = (2.0 * val if np.isfinite(val) else 0.0) + (reach if np.isfinite(reach) else 0.0)
         far = xn + r if np.isfinite(reach) or np.isfinite(val) else math.inf
-        pt = np.full((1, x.size), far / math.sqrt(x.size))
-        err = np.append(rm.poly.resolution(pt)[0], rm.rounding * (np.abs(ga).sum() * far + abs(g0a)) + rel_tol(1) * abs(margin))
-        # valid for the ties within r of x (the rounding bounds were taken there); any other is farther
-        lo = min(dual_lower_bound(A, b, x, lam, norm, err), r) if np.isfinite(far) else (math.inf if np.isinf(val) else 0.0)
+        if np.isfinite(far):
+            pt = np.full((1, x.size), far / math.sqrt(x.size))
+            err = np.append(rm.poly.resolution(pt)[0],
+                            rm.rounding * (np.abs(ga).sum() * far + abs(g0a)) + rel_tol(1) * abs(margin))
+            # valid for the ties within r of x (the rounding bounds were taken there); any other is farther
+            lo = min(dual_lower_bound(A, b, x, lam, norm, err), r)
+        else:
+            lo = math.inf if np.isinf(val) else 0.0
         if np.isinf(val) and not lo > 0:
             msgs.append(f"k={k}: the region has no tie but its Farkas certificate failed")
             return Tie(np.nan, None, k, np.nan, "; ".join(msgs))
