@@ -237,6 +237,11 @@ def test_state_dict_leaky_slope_and_bad_inputs(tmp_path) -> None:
     net = CPANetwork.load(path, activation="leaky_relu", negative_slope=0.2)
     assert np.abs(net.forward(X) - want).max() <= 1e-12 * (1 + np.abs(want).max())
     assert np.abs(CPANetwork.load(path, activation="leaky_relu").forward(X) - want).max() > 1e-3  # 0.01 differs
+    W0, b0, W1, b1 = (t.detach().numpy() for t in seq.parameters())
+    np.savez(tmp_path / "leaky.npz", W0=W0, b0=b0, W1=W1, b1=b1, activations=np.array(["leaky_relu", "identity"]),
+             negative_slope=np.array(0.2))
+    got = CPANetwork.load(tmp_path / "leaky.npz").forward(X)  # the .npz's own slope, not the default
+    assert np.abs(got - want).max() <= 1e-12 * (1 + np.abs(want).max())
     for slope in (np.array([0.1, 0.2]), np.nan):
         np.savez(tmp_path / "s.npz", W0=np.ones((2, 3)), negative_slope=slope)
         with pytest.raises(NetworkError):
