@@ -11,7 +11,15 @@ Methods, timed with the shared protocol of ``benchmarks/timing.py`` (one untimed
   (plain and augmented), centroid and offset, from ``A (W_1 W_1^T) A^T`` and ``A (W_1 x)``, no J;
 - ``engine scores via J``: the same outputs through the explicit J (``analyze(jacobian=True, ...)``);
 - ``torch pattern product``: a reference, not the engine: the engine's output-side product written in
-  torch (so on torch's BLAS, MKL, where numpy has OpenBLAS), to separate the algorithm from the BLAS.
+  torch, to separate the algorithm from the BLAS;
+- ``GEMM floor``: a bound, not a method: only the dense products every exact method must do for this
+  network (the forward pass and the output-side products ``(n c, 10) x (10, 256)``, ``(n c, 256) x
+  (256, 256)``, ``(n c, 256) x (256, 784)``: torch's own jacrev does exactly these), on the same BLAS,
+  with no masks. A method cannot be much faster than this: ``vmap(jacrev) / GEMM floor`` is the most
+  any exact-J method can gain over vmap here;
+- ``eigen-solves``: a part, not a method: the two batched ``c x c`` symmetric eigen-decompositions
+  (plain and augmented ``G``) that every score path does, J or not; the scores path's speed-up over the
+  J path is bounded by the share this takes (Amdahl).
 
 Targets (issue 17), read off the paired ratios of the same run: engine J >= 1.3x faster than
 vmap(jacrev); engine scores >= 2x faster than engine J; peak memory <= output + 1 GiB. Peak memory is
@@ -75,7 +83,30 @@ def _methods(env: dict[str, Any], loop_n: int) -> dict[str, Callable[[], Any]]:
     methods["engine scores"] = lambda: analyze(net, X, jacobian=False, layer_sites=False, robustness=False)
     methods["engine scores via J"] = lambda: analyze(net, X, jacobian=True, layer_sites=False, robustness=False)
     methods["torch pattern product"] = lambda: _torch_pattern_product(seq, X_t)
+    methods["GEMM floor"] = _gemm_floor(seq, X_t)
+    G = np.einsum("ncd,nmd->ncm", *(2 * [np.random.default_rng(0).standard_normal((X.shape[0], 10, 30))]))
+    methods["eigen-solves"] = lambda: (np.linalg.eigh(G), np.linalg.eigh(G + 1.0))
     return methods
+
+
+def _gemm_floor(seq: Any, X_t: Any) -> Callable[[], Any]:
+    """The dense products of the forward pass and of the output-side Jacobian product, on random
+    operands of the same shapes (no masks, no bias): a floor for any exact-J method on this BLAS."""
+    import torch
+
+    n, c = X_t.shape[0], seq[4].weight.shape[0]
+    A10 = torch.randn(n * c, 10, dtype=torch.float64)
+    W = [m.weight.detach() for m in (seq[0], seq[2], seq[4])]
+
+    def run():
+        with torch.no_grad():
+            h = X_t @ W[0].T
+            h = h @ W[1].T
+            h @ W[2].T
+            A = (A10 @ W[2]) @ W[1]
+            return A @ W[0]
+
+    return run
 
 
 def _torch_pattern_product(seq: Any, X_t: Any) -> Any:
@@ -152,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\npaired ratios t_slower / t_faster per round (median, min over rounds):")
     pairs = [(a, b, tgt) for a, b, tgt in TARGETS]
     pairs += [("engine scores via J", "engine scores", None), ("vmap(jacrev)", "engine scores", None),
-              ("engine J", "torch pattern product", None), ("vmap(jacrev)", "torch pattern product", None)]
+              ("engine J", "torch pattern product", None), ("vmap(jacrev)", "torch pattern product", None),
+              ("vmap(jacrev)", "GEMM floor", None), ("engine J", "GEMM floor", None),
+              ("engine scores", "eigen-solves", None)]
     if loop_n:
         pairs += [("autograd loop", "engine J", None), ("autograd loop", "vmap(jacrev)", None)]
     met = True

@@ -59,18 +59,35 @@ def modules() -> dict[str, Path]:
     return out
 
 
-def imports(path: Path, known: dict[str, Path]) -> list[tuple[int, str]]:
+def imports(path: Path, known: dict[str, Path], package: str | None = None) -> list[tuple[int, str]]:
     """(line, module) for every import of the namespace in a file, at any depth (function-level too);
-    ``from a.b import c`` counts as ``a.b.c`` when that is a module, else ``a.b``."""
+    ``from a.b import c`` counts as ``a.b.c`` when that is a module, else ``a.b``. Relative imports are
+    resolved against ``package`` (the file's own package); ``importlib.import_module("...")`` and
+    ``__import__("...")`` with a literal name count as imports too."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found += [(node.lineno, a.name) for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = (package or "").split(".")
+                parent = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+                base = ".".join(parent + ([base] if base else []))
             for a in node.names:
-                sub = f"{node.module}.{a.name}"
-                found.append((node.lineno, sub if sub in known else node.module))
+                sub = f"{base}.{a.name}"
+                found.append((node.lineno, sub if sub in known else base))
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and ((isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+                   or (isinstance(node.func, ast.Name) and node.func.id in ("import_module", "__import__")))):
+            found.append((node.lineno, node.args[0].value))
     return found
+
+
+def package_of(name: str) -> str:
+    """The package a module's relative imports resolve against (a package is its own)."""
+    return name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
 
 
 MODULES = modules()
@@ -79,7 +96,7 @@ MODULES = modules()
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_module_imports_only_from_its_layer_or_below(name: str) -> None:
     own = layer(name)
-    bad = [f"line {ln}: {m} ({layer(m)})" for ln, m in imports(MODULES[name], MODULES)
+    bad = [f"line {ln}: {m} ({layer(m)})" for ln, m in imports(MODULES[name], MODULES, package_of(name))
            if m.startswith("normalign") and m != "normalign" and layer(m) not in ALLOWED[own]]
     assert not bad, f"{name} ({own}) imports from a layer it may not use: {bad}"
 
@@ -113,3 +130,12 @@ def test_planted_upward_import_is_caught(tmp_path: Path) -> None:
     p.write_text("def f():\n    from normalign.numerics.checks.centroid import power_diagram\n")
     (ln, m), = imports(p, MODULES)
     assert ln == 2 and layer(m) == "checks" and "checks" not in ALLOWED["engine"]
+
+
+def test_planted_relative_and_dynamic_imports_are_caught(tmp_path: Path) -> None:
+    """A relative import out of the engine and a literal ``importlib.import_module`` are seen (planted)."""
+    p = tmp_path / "m.py"
+    p.write_text("import importlib\nfrom ..checks.centroid import power_diagram\n"
+                 "def f():\n    return importlib.import_module('normalign.numerics.experiments.plotting')\n")
+    found = imports(p, MODULES, "normalign.numerics.engine")
+    assert [(ln, layer(m)) for ln, m in found if m.startswith("normalign")] == [(2, "checks"), (4, "experiments")]

@@ -29,12 +29,18 @@ def _loop_jacobian(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
 @pytest.mark.parametrize("c", [1, 3])
 def test_ntk_equals_autograd_loop(c: int) -> None:
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, c)).double()
+    # three layers: a two-layer net's Theta(x, x')[a, b] is symmetric in (a, b), which would hide a
+    # transposed output pair
+    model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 6), nn.ReLU(), nn.Linear(6, c)).double()
     X = torch.randn(4, 5, dtype=torch.float64)
     Jl = _loop_jacobian(model, X)
     assert torch.allclose(param_jacobian(model, X), Jl, rtol=0, atol=matmul_tol(2, 7))
-    K = empirical_ntk(model, X)
-    oracle = torch.einsum("icp,jep->ijce", Jl, Jl)
+    X2 = torch.randn(3, 5, dtype=torch.float64)  # a second batch: Theta(X, X2) is not symmetric
+    J2 = _loop_jacobian(model, X2)
+    K = empirical_ntk(model, X, X2)
+    # entry by entry: Theta[i, j, a, b] = <d f_a(x_i) / d theta, d f_b(x2_j) / d theta>
+    oracle = torch.tensor([[[[float(Jl[i, a] @ J2[j, b]) for b in range(c)] for a in range(c)]
+                            for j in range(3)] for i in range(4)], dtype=torch.float64)
     oracle = oracle[:, :, 0, 0] if c == 1 else oracle
     assert torch.allclose(K, oracle, rtol=matmul_tol(2, 64), atol=0)
 

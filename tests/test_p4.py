@@ -91,3 +91,20 @@ def test_out_of_span_oracle() -> None:
     with pytest.raises(ValueError):
         R.autograd_train(F.antisymmetric_two_layer(8, 2, 1.0, 0), torch.as_tensor(X), torch.ones(3, dtype=torch.float64),
                          lr=0.1, weight_decay=0.0, steps=1, optimizer="sgd-momentum")
+
+
+@pytest.mark.theorem("P4")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_paired_bounds_match_scipy(seed: int) -> None:
+    """The sweep's statistics against scipy's own t-tests (a second implementation): the one-sided
+    paired lower bound is ``ttest_rel(a, b, alternative="greater")``'s interval, the two-sided mean
+    interval is ``ttest_1samp``'s."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(0.5, 0.2, 7), rng.normal(0.3, 0.2, 7)
+    want = stats.ttest_rel(a, b, alternative="greater").confidence_interval(1 - 0.01).low
+    assert F.paired_lower_bound(a, b, 0.01) == pytest.approx(want, rel=1e-12)
+    m, lo, hi = F.mean_ci(a, 0.95)
+    ci = stats.ttest_1samp(a, 0.0).confidence_interval(0.95)
+    assert (m, lo, hi) == pytest.approx((a.mean(), ci.low, ci.high), rel=1e-12)

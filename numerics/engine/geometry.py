@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from normalign.numerics.engine.blas import matmul
 from normalign.numerics.engine.network import CPANetwork, check_points
 from normalign.numerics.engine.scores import augmented_scores, scores_from_gram
 from normalign.numerics.tolerances import GRAM_REFINE_REL, matmul_tol
@@ -97,7 +98,7 @@ def _forward(net: CPANetwork, X: np.ndarray) -> _Pass:
     ``u = X W_1^T`` and the slopes."""
     zs, s, a, u = [], [], X, X
     for l, layer in enumerate(net.layers):
-        z = a @ layer.weight.T
+        z = matmul(a, layer.weight.T)
         if l == 0:
             u, z = z, z + layer.bias
         else:
@@ -132,7 +133,7 @@ def _reverse_product(net: CPANetwork, slopes: list[np.ndarray], fold: np.ndarray
         return slopes[0][:, :, None] * np.eye(c)[None]
     fold = _top_fold(net) if fold is None else fold
     if fold is not None:
-        A = (slopes[L - 2] @ fold).reshape(m, c, -1)  # W_L diag(s_{L-1}) W_{L-1}
+        A = matmul(slopes[L - 2], fold).reshape(m, c, -1)  # W_L diag(s_{L-1}) W_{L-1}
         if net.layers[L - 1].activation != "identity":
             A *= slopes[L - 1][:, :, None]
         below = L - 3
@@ -141,7 +142,7 @@ def _reverse_product(net: CPANetwork, slopes: list[np.ndarray], fold: np.ndarray
         below = L - 2
     for l in range(below, 0, -1):
         A *= slopes[l][:, None, :]
-        A = (A.reshape(m * c, -1) @ net.layers[l].weight).reshape(m, c, -1)
+        A = matmul(A.reshape(m * c, -1), net.layers[l].weight).reshape(m, c, -1)
     A *= slopes[0][:, None, :]
     return A
 
@@ -165,7 +166,7 @@ def region_maps(net: CPANetwork, X: np.ndarray, chunk: int | None = None) -> tup
     for lo, hi in _chunks(net, n, chunk):
         p = _forward(net, X[lo:hi])
         A = _reverse_product(net, p.s, fold)
-        np.matmul(A.reshape((hi - lo) * c, -1), W1, out=J[lo:hi].reshape((hi - lo) * c, d))
+        matmul(A.reshape((hi - lo) * c, -1), W1, out=J[lo:hi].reshape((hi - lo) * c, d))
         b[lo:hi] = p.f - np.einsum("nck,nk->nc", A, p.u)
     return J, b
 
@@ -203,15 +204,15 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
         A = _reverse_product(net, p.s, fold)  # (m, c, k_1): J = A W_1
         if J is not None:
             Jc = J[lo:hi]
-            np.matmul(A.reshape(m * c, -1), W1, out=Jc.reshape(m * c, d))
+            matmul(A.reshape(m * c, -1), W1, out=Jc.reshape(m * c, d))
             np.matmul(Jc, Jc.transpose(0, 2, 1), out=gram[lo:hi])
             jx[lo:hi] = np.einsum("ncd,nd->nc", Jc, Xc)
         else:
-            B = (A.reshape(m * c, -1) @ G1).reshape(m, c, -1)
+            B = matmul(A.reshape(m * c, -1), G1).reshape(m, c, -1)
             np.matmul(B, A.transpose(0, 2, 1), out=gram[lo:hi])
             jx[lo:hi] = np.einsum("nck,nk->nc", A, p.u)
             _refine_cancelled(gram[lo:hi], jx[lo:hi], A, W1, Xc, g1_norm, tol_gram)
-        np.matmul(A.sum(axis=1), W1, out=mu[lo:hi])
+        matmul(A.sum(axis=1), W1, out=mu[lo:hi])
         logits[lo:hi] = p.f
         offset[lo:hi] = p.f - jx[lo:hi]
         for j, i in enumerate(net.activation_layers):
