@@ -139,3 +139,25 @@ def test_t2c_exact_oracle() -> None:
     assert {k for k, _ in seen} == set(rc.T2C_KINDS)
     with pytest.raises(ValueError):
         rc.t2c_instance(rng, "diagonal")
+
+
+@pytest.mark.parametrize("status", ["optimal_inaccurate", "infeasible_inaccurate", "user_limit"])
+def test_only_status_optimal_counts(monkeypatch: pytest.MonkeyPatch, status: str) -> None:
+    """A solve that ends with any status but 'optimal' raises SolverInconclusive after every retry
+    setting, even when it left a value behind (a stand-in solver sets the status; planted: accepting
+    'optimal_inaccurate')."""
+    import cvxpy as cp
+
+    x = cp.Variable()
+    prob = cp.Problem(cp.Minimize(cp.square(x - 1)))
+    calls = []
+
+    def fake_solve(self, *args, **kwargs):
+        calls.append(kwargs)
+        self._status, self._value = status, 0.0
+        return 0.0
+
+    monkeypatch.setattr(cp.Problem, "solve", fake_solve)
+    with pytest.raises(cp_.SolverInconclusive, match=status):
+        cp_._solve(prob)
+    assert len(calls) == len(cp_.RETRY_SETTINGS)
