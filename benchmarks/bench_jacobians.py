@@ -34,13 +34,12 @@ with glibc keeping freed memory for reuse (see ``timing.retain_freed_memory``; `
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any, Callable
 
 import numpy as np
 
-from timing import MEMORY_FLAG, interleaved, isolated_peak, paired, report_peak, retain_freed_memory
+from timing import MEMORY_FLAG, interleaved, isolated_peak, load_average, paired, report_peak, retain_freed_memory
 
 GiB = 2**30
 TARGETS = (("vmap(jacrev)", "engine J", 1.3), ("engine J", "engine scores", 2.0))
@@ -125,13 +124,6 @@ def _torch_pattern_product(seq: Any, X_t: Any) -> Any:
         return (A.reshape(n * c, -1) @ l1.weight).reshape(n, c, -1)
 
 
-def _load() -> str:
-    try:
-        return " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
-    except OSError:
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=10_000)
@@ -153,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         report_peak(methods[args.memory_of], inputs=(env["X"], env["X_t"]))
         return 0
 
-    load_before = _load()
+    load_before = load_average()
     print(f"n = {args.n} points, 784-256-256-10 ReLU, float64, {args.threads} threads; "
           f"{args.runs} warm interleaved rounds after one cold call each; {allocator}")
     times = interleaved(methods, runs=args.runs)
@@ -162,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         t = times["autograd loop"]
         t.cold *= scale
         t.runs = [r * scale for r in t.runs]
-    load_after = _load()
+    load_after = load_average()
 
     mem: dict[str, dict[str, int]] = {}
     if not args.no_memory:

@@ -57,6 +57,15 @@ class Times:
         return statistics.median(self.runs)
 
 
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 min) and CPU count, for the report: on a shared machine the
+    paired ratios are what to compare, and this says how shared it was."""
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+    except OSError:
+        return "unknown"
+
+
 def interleaved(methods: Mapping[str, Callable[[], Any]], runs: int = 5) -> dict[str, Times]:
     """Time every method warm and interleaved: one untimed (cold) call each, then ``runs`` rounds of
     one call per method, the order rotated each round. Results are dropped at once (a method's

@@ -13,7 +13,9 @@
 - ``normalign analyze MODEL POINTS [--json | --jsonl] [--chunk N] [--align-threshold T]``: per-point exact
   geometry of a CPA network, streamed chunk by chunk from a memory-mapped ``.npy``, then a summary per
   predicted class and overall (``normalign.report.Summary``). ``--json`` prints one document
-  ``{"points": [...], "summary": {...}}`` (before the summary it was a bare list of points).
+  ``{"points": [...], "summary": {...}}`` (before the summary it was a bare list of points). MODEL may be an
+  ``.onnx`` file, or with ``--module FILE.py:FACTORY --input-shape C,H,W`` the weights of that nn.Module
+  (convolutional and residual networks, lowered exactly by ``normalign.numerics.engine.lowering``).
 - ``normalign plot-regions MODEL [...]``: PNG of the exact 2-d partition (see ``normalign.numerics.experiments.plotting``).
 - ``normalign experiment NAME [...]``: the experiments behind the measured claims (``grokalign``,
   ``rfam``, ``feature-learning``).
@@ -41,7 +43,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BROKEN_PIPE = 0, 1, 2, 141
 
 EXPERIMENTS: dict[str, str] = {
     "grokalign": "normalign.numerics.experiments.grokalign:main",
+    "grokalign-mnist": "normalign.numerics.experiments.grokalign_mnist:main",
     "rfam": "normalign.numerics.experiments.rfam:main",
+    "rfam-keel": "normalign.numerics.experiments.rfam_keel:main",
     "feature-learning": "normalign.numerics.experiments.feature_learning:main",
 }
 """``normalign experiment NAME`` dispatches to ``module:main(argv) -> int``."""
@@ -94,8 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     v.set_defaults(func=_cmd_verify)
 
     a = sub.add_parser("analyze", help="per-point exact geometry of a CPA network, and a summary over the points")
-    a.add_argument("model", type=Path, help=".npz (W0, b0, W1, ...) or a torch state dict of nn.Sequential")
-    a.add_argument("points", type=Path, help=".npy array of shape (n, d), memory-mapped (may exceed memory)")
+    a.add_argument("model", type=Path, help=".npz (W0, b0, W1, ...), .onnx, or a torch state dict (of nn.Sequential; "
+                   "with --module, of that module, or '-' for the factory's own weights)")
+    a.add_argument("points", type=Path, help=".npy array of shape (n, d), memory-mapped (may exceed memory); an image "
+                   "input is flattened row-major (n, C*H*W)")
+    a.add_argument("--module", metavar="FILE.py:FACTORY", default=None,
+                   help="build the network by calling FACTORY() in FILE.py (an nn.Module: convolutions, pooling, batch "
+                   "norm, residual additions, ...), traced with torch.fx; needs --input-shape")
+    a.add_argument("--input-shape", default=None, metavar="C,H,W",
+                   help="shape of one input of --module without the batch dimension, e.g. 1,28,28")
     fmt = a.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true",
                      help='one JSON document {"points": [one object per point], "summary": {...}}')
@@ -251,7 +262,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from normalign.report import Summary, iter_records, iter_table_rows, summary_table, table_header
 
     try:
-        net = CPANetwork.load(args.model, activation=args.activation, negative_slope=args.negative_slope)
+        if args.module is not None:
+            from normalign.numerics.engine.model_import import from_factory, parse_shape
+
+            net = from_factory(args.module, None if str(args.model) == "-" else args.model, parse_shape(args.input_shape))
+        else:
+            net = CPANetwork.load(args.model, activation=args.activation, negative_slope=args.negative_slope)
     except NetworkError as exc:
         raise UsageError(str(exc)) from None
     if not math.isfinite(args.align_threshold):

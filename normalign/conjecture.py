@@ -24,9 +24,10 @@ still callable as the residual)::
         ...
 
 and search it with ``normalign search path/to/file.py:radius_bound_without_alignment`` (see
-``normalign.search``). The registry's property checks are conjectures too: each is a thin
-``CONJ.check(budget)`` (:meth:`Conjecture.check`), so ``normalign verify`` and ``normalign search`` run
-the same search (``normalign.property``).
+``normalign.search``). The registry's property checks and its planted and boundary checks over drawn
+examples are conjectures too: each is ``CONJ.check`` (:meth:`Conjecture.check`, found back from the
+check by :func:`conjecture_of`), so ``normalign verify`` and ``normalign search`` run the same search
+(``normalign.property``).
 
 A counterexample is saved as JSON: ``to_case(example)`` makes it JSON-ready and ``from_case(case)``
 rebuilds the example, so that the residual can be recomputed from the saved file (:meth:`replay`).
@@ -157,6 +158,17 @@ def conjecture(*, id: str, strategy: SearchStrategy[Any], tol: float, drops: tup
 
 
 # ------------------------------------------------------------------------------ finding conjectures
+def conjecture_of(check: Callable[..., Any]) -> Conjecture | None:
+    """The conjecture a registry check searches, when the check is written ``CHECK = CONJ.check`` (also
+    through a decorator that keeps ``__wrapped__``); None for any other check."""
+    while check is not None:
+        owner = getattr(check, "__self__", None)
+        if isinstance(owner, Conjecture):
+            return owner
+        check = getattr(check, "__wrapped__", None)
+    return None
+
+
 def conjectures_in(module: Any) -> dict[str, Conjecture]:
     """Every module-level conjecture of a module, by attribute name (in definition order)."""
     return {k: v for k, v in vars(module).items() if isinstance(v, Conjecture)}

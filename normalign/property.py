@@ -6,13 +6,15 @@
 - ``random``: hypothesis generation (``hypothesis.find``), then hypothesis' shrinker;
 - ``targeted``: the same, steered by ``hypothesis.target(residual)`` (hypothesis hill-climbs the
   choices of the examples with the highest residual once half the budget is spent);
-- ``optimise``: many starts drawn from the strategy; from each, Nelder-Mead maximises the residual over
-  the *float choices* hypothesis made to draw the example (bounded by each choice's own bounds; the
-  integer and boolean choices, e.g. dimensions, stay fixed), so every point tried is an example the
-  strategy can produce, its filters and hypotheses included (the falsification-by-optimisation of
-  S-TaLiRo and Breach, on hypothesis' choice sequence). A climb ends at 20 + 10 k evaluations (k float
-  choices) or when it stalls, then the next start is drawn. A violation is handed to hypothesis'
-  shrinker through an in-memory example database;
+- ``optimise``: rounds of SCREEN starts drawn from the strategy, each evaluated as drawn and with its
+  float choices re-drawn uniformly within their bounds (see SCREEN); from the best uniform start,
+  Nelder-Mead maximises the residual over the *float choices* hypothesis made to draw the example
+  (bounded by each choice's own bounds; the integer and boolean choices, e.g. dimensions, stay fixed),
+  so every point tried is an example the strategy can produce, its filters and hypotheses included
+  (the falsification-by-optimisation of S-TaLiRo and Breach, on hypothesis' choice sequence). A climb
+  ends at 20 + 10 k evaluations (k float choices) or when it stalls, then the next round starts. Every
+  residual evaluation, the optimiser's included, counts as an example. A violation is handed to
+  hypothesis' shrinker through an in-memory example database;
 - ``crosshair``: hypothesis with the ``hypothesis-crosshair`` backend (symbolic execution; only when
   that optional package is installed).
 
@@ -44,14 +46,37 @@ if TYPE_CHECKING:
 
 ENGINES: tuple[str, ...] = ("random", "targeted", "optimise", "crosshair")
 
-SCREEN: int = 1
-"""The optimise engine climbs from the best of SCREEN draws (1: from every draw). SCREEN, STEP and STALL
-were tuned on the planted T1(c) constant without a candidate (median examples to the first
-counterexample over 9 seeds: SCREEN 10 -> 71, 3 -> 30, 1 -> 20; STEP 0.1 -> 32, 0.25 -> 20, 0.5 -> 15,
-0.75 -> 28, 1.0 -> 29; STALL 0-10 no change), so they may be overfitted to it."""
+SCREEN: int = 4
+"""Starts per round of the optimise engine. Each round draws SCREEN examples from the strategy and
+evaluates each twice: as drawn (hypothesis' generation, rich in zeros, bounds and simple values, where
+measure-zero violations such as 1^T u = 0 live) and as its *uniform start*, the same draw with every
+bounded float choice replaced by a uniform draw within its bounds (the uniform sampling of the input box
+of S-TaLiRo and Breach: hypothesis' draws often sit on a bound or at 0, where a residual is flat, e.g. R = 0
+or t = 0 in T1's ball). It then climbs from the uniform start with the highest residual.
+
+Chosen on seeds "fresh1000".."fresh1014" (not the benchmark's), median examples to the first
+counterexample of planted_t1c_constant_drawn_only / planted_t1p_no_x / planted_p1_no_sum: climbing from
+each hypothesis draw (the previous engine) 32 / 9 / -; from uniform starts only, SCREEN 1: 16 / 8,
+3: 13 / 5, 6: 9 / 9, but 1^T u = 0 is then never reached; draws and uniform starts, SCREEN 2: 16 / 3 / 3
+(mean of the last 13), SCREEN 4: 16 / 3 / 3 (mean 5). Plain hypothesis generation: 62 / 3 / 3. Other
+local optimisers, climbing from each hypothesis draw, did worse than Nelder-Mead's 32 on the first
+(COBYLA 56, COBYQA 87, L-BFGS-B with finite-difference gradients 88). benchmarks/bench_search.py has every variant on other seeds."""
 
 SHRINK_LIMIT: int = 1000
 """max_examples of the shrinking run of the optimise engine (hypothesis stops shrinking at its limit)."""
+
+SHRINK_EVALS: int = 100
+"""Residual evaluations a shrink may spend after the first violation (every engine). Past it, a new
+example counts as not violating; the verdict of every choice sequence already evaluated is remembered,
+so hypothesis' final replay of the smallest violation is consistent."""
+
+SHRINK_STEPS: int = 50
+"""Successful shrinks (each a strictly simpler violation) after which hypothesis' shrinker stops (its
+own limit is 500). Most of a shrink's cost is hypothesis drawing candidate examples that do not
+violate (about 10 ms each for a network), so this, not SHRINK_EVALS, bounds the time. Measured on the
+registry's planted network checks (warm, at load 4 on 2 cores): the three slowest went from about 5 s
+to 0.5-0.7 s, the 19 planted and boundary conjectures from 34 s to 16 s, with shrunk cases 10-40% larger
+(JSON). Deterministic (a count, not a clock), so a seed still gives the same counterexample everywhere."""
 
 STEP: float = 0.5
 """Nelder-Mead's first simplex: each float choice moved by STEP times its range."""
@@ -107,6 +132,33 @@ class _Counter:
         return r
 
 
+class _Violates:
+    """The predicate hypothesis shrinks on: ``conj.violated(count(example))``, remembered per choice
+    sequence, with at most SHRINK_EVALS new evaluations after the first violation (see SHRINK_EVALS) and
+    none once the time is out. ``steer``: report the residual to ``hypothesis.target``."""
+
+    def __init__(self, conj: Conjecture, count: _Counter, steer: bool = False) -> None:
+        self.conj, self.count, self.steer = conj, count, steer
+        self.seen: dict[bytes, bool] = {}
+
+    def __call__(self, example: Any) -> bool:
+        from hypothesis import target
+        from hypothesis.control import current_build_context
+        from hypothesis.database import choices_to_bytes
+
+        key = choices_to_bytes(current_build_context().data.choices)
+        if key in self.seen:
+            return self.seen[key]
+        count = self.count
+        if count.out_of_time() or (count.first_at is not None and count.n - count.first_at >= SHRINK_EVALS):
+            return False
+        r = count(example)
+        if self.steer and math.isfinite(r):
+            target(float(np.clip(r, -1e300, 1e300)), label="residual")
+        self.seen[key] = v = self.conj.violated(r)
+        return v
+
+
 def _settings(max_examples: int, phases: list, database: Any = None, **kw: Any):
     from hypothesis import HealthCheck, settings
 
@@ -114,22 +166,16 @@ def _settings(max_examples: int, phases: list, database: Any = None, **kw: Any):
                     suppress_health_check=list(HealthCheck), **kw)
 
 
-def _find(conj: Conjecture, count: _Counter, examples: int, rnd: random.Random, engine: str) -> Any | None:
+def _find(conj: Conjecture, count: _Counter, examples: int, rnd: random.Random, engine: str,
+          shrink: bool = True) -> Any | None:
     """hypothesis.find for a violating example (random, targeted or crosshair generation)."""
-    from hypothesis import Phase, find, target
+    from hypothesis import Phase, find
     from hypothesis.errors import NoSuchExample
 
     steer = engine == "targeted"
-
-    def bad(example: Any) -> bool:
-        if count.out_of_time():
-            return False
-        r = count(example)
-        if steer and math.isfinite(r):
-            target(float(np.clip(r, -1e300, 1e300)), label="residual")
-        return conj.violated(r)
-
-    phases = [Phase.generate, Phase.target, Phase.shrink] if steer else [Phase.generate, Phase.shrink]
+    bad = _Violates(conj, count, steer)
+    phases = [Phase.generate, Phase.target] if steer else [Phase.generate]
+    phases += [Phase.shrink] if shrink else []
     extra = {"backend": "crosshair"} if engine == "crosshair" else {}
     try:
         return find(conj.strategy, bad, settings=_settings(examples, phases, **extra), random=rnd)
@@ -162,24 +208,53 @@ def _draw(strategy: Any, data: Any) -> tuple[bool, Any]:
         return False, None
 
 
-def _optimise(conj: Conjecture, count: _Counter, examples: int, rnd: random.Random) -> tuple | None:
-    """Multi-start Nelder-Mead over the float choices; the first violating choice sequence or None."""
+def _uniform_start(strategy: Any, data: Any, rnd: random.Random) -> tuple[bool, Any, Any]:
+    """The draw ``data`` with each bounded float choice replaced by a uniform draw in its bounds (the other
+    choices kept): (ok, example, its ConjectureData)."""
     from hypothesis.internal.conjecture.data import ConjectureData
 
-    while count.n < examples and not count.out_of_time():
-        starts = []  # screen SCREEN draws, climb from the one with the highest residual
-        while len(starts) < SCREEN and count.n < examples and not count.out_of_time():
+    choices = list(data.choices)
+    for i, node in enumerate(data.nodes):
+        if node.type == "float":
+            lo, hi = node.constraints["min_value"], node.constraints["max_value"]
+            if math.isfinite(lo) and math.isfinite(hi):
+                choices[i] = rnd.uniform(lo, hi)
+    start = ConjectureData.for_choices(tuple(choices))
+    ok, example = _draw(strategy, start)
+    return ok, example, start
+
+
+def _optimise(conj: Conjecture, count: _Counter, examples: int, rnd: random.Random) -> tuple | None:
+    """Rounds of SCREEN draws, each evaluated as drawn and as its uniform start, then Nelder-Mead from
+    the best uniform start; the first violating choice sequence or None."""
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    def budget_left() -> bool:
+        return count.n < examples and not count.out_of_time()
+
+    while budget_left():
+        starts = []
+        for _ in range(SCREEN):
+            if not budget_left():
+                break
             data = ConjectureData(random=rnd)
             ok, example = _draw(conj.strategy, data)
             if not ok:
                 count.n += 1  # an invalid draw costs an example too (no endless loop on a strict filter)
+            elif conj.violated(count(example)):
+                return tuple(data.choices)
+            if not (ok and budget_left()):
+                continue
+            ok, example, start = _uniform_start(conj.strategy, data, rnd)
+            if not ok:
+                count.n += 1
                 continue
             r = count(example)
             if conj.violated(r):
-                return tuple(data.choices)
-            starts.append((r, count.n, data))
+                return tuple(start.choices)
+            starts.append((r, count.n, start))
         if not starts:
-            break
+            continue
         try:
             _climb(conj, count, examples, max(starts, key=lambda s: (s[0], -s[1]))[2])
         except _Hit as hit:
@@ -249,7 +324,7 @@ def _shrink(conj: Conjecture, count: _Counter, choices: tuple, rnd: random.Rando
     cfg = _settings(SHRINK_LIMIT, [Phase.reuse, Phase.shrink], database=db)
     try:
         with _seeded_hypothesis(rnd):
-            return find(conj.strategy, lambda ex: conj.violated(count(ex)), settings=cfg, database_key=key)
+            return find(conj.strategy, _Violates(conj, count), settings=cfg, database_key=key)
     except (NoSuchExample, unittest.SkipTest):  # SkipTest: the replay was not a violation (nothing ran)
         return None
 
@@ -302,26 +377,55 @@ _PATCH_LOCK = threading.Lock()
 _PATCH_DEPTH = [0]
 
 
+@contextmanager
+def _bounded_shrinking() -> Iterator[None]:
+    """Hypothesis' shrinker stops after SHRINK_STEPS successful shrinks (its module constant
+    ``MAX_SHRINKS``, read at each step; hypothesis internals, a no-op where they differ)."""
+    try:
+        from hypothesis.internal.conjecture import engine
+        original = engine.MAX_SHRINKS
+    except (ImportError, AttributeError):
+        yield
+        return
+    with _PATCH_LOCK:
+        _SHRINK_DEPTH[0] += 1
+        engine.MAX_SHRINKS = min(original, SHRINK_STEPS) if _SHRINK_DEPTH[0] == 1 else engine.MAX_SHRINKS
+        if _SHRINK_DEPTH[0] == 1:
+            _SHRINK_DEPTH[1] = original
+    try:
+        yield
+    finally:
+        with _PATCH_LOCK:
+            _SHRINK_DEPTH[0] -= 1
+            if _SHRINK_DEPTH[0] == 0:
+                engine.MAX_SHRINKS = _SHRINK_DEPTH[1]
+
+
+_SHRINK_DEPTH: list = [0, None]
+
+
 # ------------------------------------------------------------------------------ one chunk
 def run_chunk(conj: Conjecture, *, engine: str = "random", seed: int | str = 0, examples: int = 150,
-              index: int = 0, deadline: float | None = None, on_example: OnExample | None = None) -> ChunkResult:
+              index: int = 0, deadline: float | None = None, on_example: OnExample | None = None,
+              shrink: bool = True) -> ChunkResult:
     """One reproducible unit of search: ``examples`` residual evaluations (shrinking not counted in
     the budget, but in ``examples`` of the result) seeded by ``seed``. ``deadline`` (``time.time()``)
-    stops the generation early. The counterexample, if any, is shrunk and re-checked from its JSON."""
+    stops the generation early. The counterexample, if any, is shrunk (unless ``shrink`` is False: the
+    benchmark, which times the search only) and re-checked from its JSON."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     count = _Counter(conj, on_example, deadline)
     rnd = random.Random(seed)
-    with _reproducible_generation():
+    with _reproducible_generation(), _bounded_shrinking():
         if engine == "optimise":
             from hypothesis.internal.conjecture.data import ConjectureData
 
             choices = _optimise(conj, count, examples, rnd)
-            example = None if choices is None else _shrink(conj, count, choices, rnd)
+            example = None if choices is None or not shrink else _shrink(conj, count, choices, rnd)
             if choices is not None and example is None:  # the shrinker could not replay it: keep it as drawn
                 example = _draw(conj.strategy, ConjectureData.for_choices(choices))[1]
         else:
-            example = _find(conj, count, examples, rnd, engine)
+            example = _find(conj, count, examples, rnd, engine, shrink)
     out = ChunkResult(index=index, seed=seed, engine=engine, examples=count.n, best=count.best,
                       seconds=time.monotonic() - count.t0, first_at=count.first_at,
                       first_seconds=count.first_seconds)

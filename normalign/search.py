@@ -2,9 +2,13 @@
 
 TARGET is
 
-- a theorem ID (``T1``): every conjecture of that ID in the modules of the registry's property checks;
-- an ID with a dropped hypothesis or a conjecture name (``P2:bias_free``, ``T1:planted_t1c_constant``):
-  the conjectures of that ID that drop it, or the one of that name;
+- a theorem ID (``T1``): every conjecture of that ID in the modules of the registry's checks (its
+  property checks, and its planted and boundary checks over drawn examples, each ``CONJ.check``);
+- an ID with a dropped hypothesis, a conjecture name or a registry check name (``P2:bias_free``,
+  ``T1:planted_t1c_constant``, ``D1:planted_na_one_implies_rank_one``): the conjectures of that ID that
+  drop it, or the one of that name. A planted or boundary check that is not a search over examples (a
+  solver construction, a symbolic derivation, a training sweep: ``normalign.registry.NOT_SEARCHED``)
+  is named with the reason, exit 2;
 - a file (``path/to/file.py:name``, or ``path/to/file.py`` for all its conjectures): imported by path,
   so a user's conjecture is searched with no change to the project.
 
@@ -54,17 +58,29 @@ class SearchInputError(ValueError):
 
 # ------------------------------------------------------------------------------ targets
 def registry_conjectures() -> dict[str, Conjecture]:
-    """Every conjecture defined in a module of a registry property check, by reference ``module:name``."""
+    """Every conjecture defined in a module of a registry check (numeric or property), by reference
+    ``module:name``."""
     import importlib
 
     from normalign.registry import THEOREMS
 
     out: dict[str, Conjecture] = {}
-    modules = dict.fromkeys(c.target.partition(":")[0] for t in THEOREMS for c in t.checks if c.kind == "property")
+    modules = dict.fromkeys(c.target.partition(":")[0] for t in THEOREMS for c in t.checks if c.kind != "symbolic")
     for name in modules:
         for attr, conj in conjectures_in(importlib.import_module(name)).items():
-            out[f"{name}:{attr}"] = conj
+            out.setdefault(f"{name}:{attr}", conj)
     return out
+
+
+def registry_variants(tid: str) -> list[tuple[str, str, Conjecture | None]]:
+    """The planted and boundary checks (expect "fails") of an ID: (check function name, hypothesis it
+    drops or "", its conjecture or None when it is not a search over examples)."""
+    from normalign.conjecture import conjecture_of
+    from normalign.registry import BY_ID
+
+    return [(c.target.rpartition(":")[2], c.hypothesis_dropped or "",
+             None if c.kind == "symbolic" else conjecture_of(c.load()))
+            for c in BY_ID[tid].checks if c.expect == "fails"]
 
 
 def resolve(target: str) -> list[str]:
@@ -72,21 +88,30 @@ def resolve(target: str) -> list[str]:
     path_part = target.split(":", 1)[0] if ".py:" in target else target
     if path_part.endswith(".py"):
         return _file_refs(target)
-    from normalign.registry import BY_ID
+    from normalign.registry import BY_ID, NOT_SEARCHED
 
     tid, _, which = target.partition(":")
     if tid not in BY_ID:
         raise SearchInputError(f"unknown theorem ID {tid!r}; known: {', '.join(BY_ID)} (or give path/file.py:name)")
     mine = {ref: c for ref, c in registry_conjectures().items() if c.id == tid}
+    names = ", ".join(c.name for c in mine.values()) or "none"
     if not which:
         if not mine:
-            raise SearchInputError(f"{tid} has no conjectures (property checks) to search")
+            raise SearchInputError(f"{tid} has no conjecture to search (its planted and boundary checks are not "
+                                   f"searches over examples: see normalign.registry.NOT_SEARCHED)")
         return list(mine)
-    hyps = BY_ID[tid].hypotheses
-    chosen = [ref for ref, c in mine.items() if which in c.drops or which == c.name]
+    variants = registry_variants(tid)
+    by_check = {id(conj) for check, _, conj in variants if conj is not None and which == check}
+    chosen = [ref for ref, c in mine.items() if which in c.drops or which == c.name or id(c) in by_check]
     if chosen:
         return chosen
-    names = ", ".join(c.name for c in mine.values()) or "none"
+    unsearched = [c for c in BY_ID[tid].checks if c.expect == "fails" and c.target in NOT_SEARCHED
+                  and which in (c.hypothesis_dropped, c.target.rpartition(":")[2])]
+    if unsearched:
+        what = "; ".join(f"{c.target.rpartition(':')[2]} ({NOT_SEARCHED[c.target]})" for c in unsearched)
+        raise SearchInputError(f"{tid}:{which} is not a search over examples: {what}; conjectures of {tid} that "
+                               f"can be searched: {names}")
+    hyps = BY_ID[tid].hypotheses
     if which in hyps:
         raise SearchInputError(f"no conjecture of {tid} drops {which!r}; write one (see README, 'Searching for "
                                f"counterexamples') and search it as path/file.py:name; conjectures of {tid}: {names}")
@@ -366,7 +391,8 @@ def summary_line(out: Outcome) -> str:
 # ------------------------------------------------------------------------------ command
 def add_arguments(p: Any) -> None:
     """The options of ``normalign search`` (argparse)."""
-    p.add_argument("target", help="ID, ID:hypothesis, ID:conjecture, path/file.py:name or path/file.py")
+    p.add_argument("target", help="ID, ID:hypothesis, ID:conjecture or ID:check, path/file.py:name or path/file.py "
+                   "(a planted or boundary check that is not a search over examples: exit 2 with the reason)")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--examples", type=int, default=None, metavar="N",
                         help="examples per conjecture (default: the conjecture's full budget)")
@@ -378,8 +404,9 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--corpus", type=Path, default=REPO / "tests" / "corpus", metavar="DIR",
                    help="save counterexamples under DIR/<ID>/search/ (default tests/corpus)")
     p.add_argument("--engine", choices=ENGINES, default="optimise",
-                   help="random, targeted (hypothesis.target), optimise (multi-start Nelder-Mead on the "
-                        "strategy's choices; default), crosshair (needs hypothesis-crosshair)")
+                   help="random, targeted (hypothesis.target), optimise (rounds of draws and uniform starts, "
+                        "then Nelder-Mead on the strategy's float choices; default), crosshair (needs "
+                        "hypothesis-crosshair)")
     p.add_argument("--all", action="store_true",
                    help="search the whole budget (default: stop at the first chunk that finds a counterexample)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

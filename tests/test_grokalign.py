@@ -141,3 +141,24 @@ def test_grokalign_experiment_full(task: str, tmp_path) -> None:
     data = json.loads((tmp_path / f"{task}.json").read_text())
     sp = data["speedup"]
     assert sp["ci_low"] <= sp["ratio_geomean"] <= sp["ci_high"]
+
+
+@pytest.mark.theorem("G1")
+def test_penalty_gradient_finite_at_a_dead_point() -> None:
+    """A point where every hidden unit is off has J_x = 0: the estimated ||J_x||_F is 0 there and its
+    gradient contribution is 0 (a subgradient), not NaN; the other points' gradients equal those of the
+    penalty without the dead point (autograd on the live points alone is the oracle)."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)).double()
+    with torch.no_grad():
+        model[0].bias.copy_(torch.tensor([-50.0, -50.0, -50.0, -50.0]))
+        model[0].weight.copy_(torch.tensor([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 1.0, 1.0]]) * 10)
+    X = torch.tensor([[0.1, 0.2, 0.3], [9.0, 8.0, 7.0]], dtype=torch.float64)  # row 0 dead, row 1 live
+    V = G.random_unit_vectors(2, 2, torch.Generator().manual_seed(1))
+    fro = G.jacobian_fro_estimate(model, X, V=V)
+    assert float(fro[0]) == 0.0 and float(fro[1]) > 0
+    params = [model[0].weight, model[0].bias, model[2].weight]  # J_x does not depend on the last bias
+    grads = torch.autograd.grad(fro.sum(), params)
+    assert all(torch.isfinite(g).all() for g in grads)
+    live = torch.autograd.grad(G.jacobian_fro_estimate(model, X[1:], V=V[1:]).sum(), params)
+    assert all(torch.allclose(a, b, rtol=0, atol=1e-12) for a, b in zip(grads, live))

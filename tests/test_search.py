@@ -83,11 +83,62 @@ def test_default_case_round_trip_of_dict_and_tuple_examples() -> None:
 
 
 def test_registry_property_checks_are_conjectures() -> None:
-    """One mechanism: ID targets find the conjectures behind the registry's property checks."""
+    """One mechanism: ID targets find the conjectures behind the registry's property checks and its
+    planted and boundary checks over drawn examples."""
     refs = resolve("T1")
     assert f"{PROPS}:t1_ball" in refs and f"{PROPS}:planted_t1c_constant" in refs
-    assert resolve("P2:bias_free") == ["normalign.numerics.checks.centroid.homogeneous:p2_euler_with_bias"]
+    homogeneous = "normalign.numerics.checks.centroid.homogeneous"
+    assert resolve("P2:bias_free") == [f"{homogeneous}:p2_euler_with_bias", f"{homogeneous}:p2_relu_with_bias"]
     assert load(f"{PROPS}:planted_t1c_constant").expect == "fails"
+    # a registry check's name finds the conjecture it searches
+    assert resolve("D1:planted_na_one_implies_rank_one") == [
+        "normalign.numerics.checks.definitions.engine_oracles:na_one_implies_rank_one"]
+
+
+def _fails_checks() -> list:
+    from normalign.registry import THEOREMS
+
+    return [pytest.param(t.id, c, id=c.target.rpartition(":")[2]) for t in THEOREMS for c in t.checks
+            if c.expect == "fails"]
+
+
+@pytest.mark.parametrize(("tid", "spec"), _fails_checks())
+def test_every_planted_and_boundary_check_is_a_conjecture_or_says_why_not(tid: str, spec) -> None:
+    """A planted or boundary check is either ``CONJ.check`` (a search over drawn examples that
+    ``normalign search`` runs, declared as the registry declares the check) or listed in
+    ``normalign.registry.NOT_SEARCHED`` with the reason, never both, never neither."""
+    from normalign.conjecture import conjecture_of
+    from normalign.registry import NOT_SEARCHED
+    from normalign.search import registry_conjectures, resolve
+
+    conj = None if spec.kind == "symbolic" else conjecture_of(spec.load())
+    assert (conj is None) == (spec.target in NOT_SEARCHED), (
+        f"{spec.target}: write a planted or boundary check over drawn examples as `NAME = CONJ.check` (a "
+        "conjecture, normalign.conjecture), or list it in normalign.registry.NOT_SEARCHED with why it is not a "
+        "search over examples (not both)")
+    if conj is None:
+        assert NOT_SEARCHED[spec.target].strip()
+        return
+    assert conj.id == tid and conj.expect == "fails"
+    assert conj in registry_conjectures().values()
+    if spec.hypothesis_dropped:
+        assert spec.hypothesis_dropped in conj.drops
+    name = spec.target.rpartition(":")[2]
+    assert any(load(ref) is conj for ref in resolve(f"{tid}:{name}"))
+
+
+def test_not_searched_lists_only_registered_planted_and_boundary_checks() -> None:
+    from normalign.registry import NOT_SEARCHED, THEOREMS
+
+    fails = {c.target for t in THEOREMS for c in t.checks if c.expect == "fails"}
+    assert set(NOT_SEARCHED) <= fails
+
+
+def test_a_variant_that_is_not_a_search_exits_2_naming_why_and_what_can_be_searched(capsys) -> None:
+    assert main(["search", "T1:frobenius", "--quiet"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "boundary_spectral" in line and "convex-solver" in line
+    assert "can be searched: " in line and "planted_t1c_constant" in line
 
 
 @pytest.mark.parametrize("engine", ["random", "targeted", "optimise"])
@@ -196,11 +247,18 @@ def test_file_without_the_named_conjecture_exits_2(user_file: Path, capsys) -> N
     assert "radius_without_norm_x" in capsys.readouterr().err  # lists what is there
 
 
-def test_same_seed_same_counterexamples_with_1_and_2_workers() -> None:
+@pytest.mark.parametrize("engine", ["random", "optimise"])
+def test_same_seed_same_counterexamples_with_1_and_2_workers(engine: str) -> None:
+    """First-found mode and --all (every chunk searched, several counterexamples): the same chunks, the
+    same counterexamples, in the same order, whatever the number of workers."""
     ref = f"{PROPS}:planted_t1p_no_x"
-    one = search(ref, engine="optimise", seed=3, examples=300, workers=1)
-    two = search(ref, engine="optimise", seed=3, examples=300, workers=2)
+    one = search(ref, engine=engine, seed=3, examples=300, workers=1)
+    two = search(ref, engine=engine, seed=3, examples=300, workers=2)
     assert one.cases and one.cases == two.cases and one.examples == two.examples
+    every_one = search(ref, engine=engine, seed=4, examples=300, workers=1, first=False)
+    every_two = search(ref, engine=engine, seed=4, examples=300, workers=2, first=False)
+    assert len(every_one.cases) >= 2 and every_one.cases == every_two.cases
+    assert [c.index for c in every_one.chunks] == [c.index for c in every_two.chunks] == [0, 1, 2]
 
 
 def test_targeted_engine_finds_the_planted_t1c_constant_without_a_hand_placed_candidate() -> None:
@@ -221,6 +279,20 @@ def test_dask_cluster_gives_the_same_counterexamples() -> None:
                                       host="127.0.0.1", dashboard_address=None) as cluster:
             there = search(ref, engine="optimise", seed=3, examples=300, scheduler=cluster.scheduler_address)
     assert here.cases and here.cases == there.cases
+
+
+def _failing_refs() -> list:
+    from normalign.search import registry_conjectures
+
+    return [pytest.param(ref, id=ref.rpartition(":")[2]) for ref, c in registry_conjectures().items()
+            if c.expect == "fails"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ref", _failing_refs())
+def test_search_finds_every_registered_planted_and_boundary_conjecture_in_its_default_budget(ref: str) -> None:
+    out = search(ref, engine="optimise", seed=0)
+    assert out.cases and out.conj.violated(out.conj.replay(out.cases[0]))
 
 
 # ------------------------------------------------------------------------------ the saved corpus

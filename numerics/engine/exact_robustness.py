@@ -198,7 +198,7 @@ def region_map(net: CPANetwork, bits: tuple[np.ndarray, ...] | list[np.ndarray],
     E, e, Ea, ea = affine_map(net, bits, L)
     last = net.layers[L]
     if last.activation != "identity":  # an output activation is part of the pattern
-        s = np.where(bits[-1], 1.0, 0.0 if last.activation == "relu" else last.negative_slope)
+        s = np.where(bits[-1], 1.0, last.low)
         E, e, Ea, ea = s[:, None] * E, s * e, np.abs(s)[:, None] * Ea, np.abs(s) * ea
     return RegionMap(poly, E, e, Ea, ea, region_row_tol(len(net.layers), max(net.widths)))
 
@@ -419,7 +419,7 @@ def _milp_one(net: CPANetwork, x: np.ndarray, y: int, k: int, norm: str, R: floa
     nxt += norm_idx.size
     h_idx, dl_idx = [], []
     for l in range(L - 1):
-        k_l = net.layers[l].weight.shape[0]
+        k_l = net.layers[l].shape[0]
         h_idx.append(np.arange(nxt, nxt + k_l))
         nxt += k_l
         dl_idx.append(np.arange(nxt, nxt + k_l))
@@ -453,17 +453,19 @@ def _milp_one(net: CPANetwork, x: np.ndarray, y: int, k: int, norm: str, R: floa
     for l in range(L - 1):
         layer = net.layers[l]
         lz, uz = bounds[l]
-        a = 0.0 if layer.activation == "relu" else (layer.negative_slope if layer.activation == "leaky_relu" else 1.0)
-        for j in range(layer.weight.shape[0]):
+        W = layer.weight  # dense (formed once for a structured layer: the MILP is for small networks)
+        lows = np.broadcast_to(np.asarray(layer.low, dtype=np.float64), (layer.shape[0],))
+        for j in range(layer.shape[0]):
+            a = float(lows[j])
             z = np.zeros(nv)
-            z[prev] = layer.weight[j]
+            z[prev] = W[j]
             bj = float(layer.bias[j])
             hj, dj = h_idx[l][j], dl_idx[l][j]
             e = np.zeros(nv)
             e[hj] = 1.0
-            lb[hj], ub[hj] = layer.act(np.array([lz[j]]))[0], layer.act(np.array([uz[j]]))[0]
+            lb[hj], ub[hj] = (lz[j] if lz[j] > 0 else a * lz[j]), (uz[j] if uz[j] > 0 else a * uz[j])
             lb[dj], ub[dj] = 0.0, 0.0
-            if layer.activation == "identity" or lz[j] >= 0:
+            if a == 1.0 or lz[j] >= 0:
                 add(e - z, bj, bj)  # h = z
                 lb[dj] = ub[dj] = 1.0
             elif uz[j] <= 0:

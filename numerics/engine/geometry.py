@@ -15,6 +15,11 @@ Writing ``J_x = A_x W_1`` with ``A_x`` of shape (c, k_1), the scores need only
 ``J J^T = A (W_1 W_1^T) A^T`` and ``J x = A (W_1 x)``, and the centroid ``mu_x = J_x^T 1 = W_1^T (A^T 1)``
 (one vector-Jacobian product), so :func:`analyze` with ``jacobian=False`` never forms ``J``.
 
+Structured layers (convolutions, pooling, block maps: ``operators``, lowered by ``lowering``): products
+with ``W_l`` are the layer's ``forward`` / ``vjp`` (a dense layer keeps its plain matrix products), a
+max-pool's tournament layers are one reverse step (``operators.Tournament``), and with a structured first
+layer the scores path forms ``J`` chunk by chunk instead of ``W_1 W_1^T``.
+
 Per-layer power diagrams (D3, PD): layer ``l``'s pre-activation on the region of the earlier layers is
 the affine map ``z_l(x') = E_l x' + e_l``; with the layer's pattern ``q`` (the slope vector) the power
 diagram site is ``E_l^T q`` (a vector-Jacobian product) and the squared radius is
@@ -27,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from normalign.numerics.engine.blas import matmul
-from normalign.numerics.engine.network import CPANetwork, check_points
+from normalign.numerics.engine.network import CPANetwork, Layer, check_points
 from normalign.numerics.engine.scores import augmented_scores, scores_from_gram
 from normalign.numerics.tolerances import GRAM_REFINE_REL, matmul_tol
 
@@ -79,7 +84,7 @@ def activation_slopes(net: CPANetwork, X: np.ndarray) -> tuple[list[np.ndarray],
 def patterns(net: CPANetwork, X: np.ndarray) -> list[np.ndarray]:
     """Boolean activation patterns ``z_l > 0`` of the layers with a non-identity activation."""
     zs = net.preactivations(X)
-    return [zs[i] > 0 for i in net.activation_layers]
+    return [net.layers[i].pattern(zs[i]) for i in net.activation_layers]
 
 
 @dataclass
@@ -98,7 +103,7 @@ def _forward(net: CPANetwork, X: np.ndarray) -> _Pass:
     ``u = X W_1^T`` and the slopes."""
     zs, s, a, u = [], [], X, X
     for l, layer in enumerate(net.layers):
-        z = matmul(a, layer.weight.T)
+        z = matmul(a, layer.weight.T) if layer.is_dense else layer.forward(a)
         if l == 0:
             u, z = z, z + layer.bias
         else:
@@ -116,7 +121,7 @@ def _top_fold(net: CPANetwork) -> np.ndarray | None:
     matrix product, the multiply-adds of the unfolded step without the (n, c, k_{L-1}) scaled copies of
     ``W_L``. ``None`` for shallower networks or when ``T`` would exceed ``FOLD_BYTES``."""
     L = len(net.layers)
-    if L < 3:
+    if L < 3 or not (net.layers[L - 1].is_dense and net.layers[L - 2].is_dense):
         return None
     WL, Wp = net.layers[L - 1].weight, net.layers[L - 2].weight
     if 8 * WL.size * Wp.shape[1] > FOLD_BYTES:
@@ -140,18 +145,36 @@ def _reverse_product(net: CPANetwork, slopes: list[np.ndarray], fold: np.ndarray
     else:
         A = slopes[L - 1][:, :, None] * net.layers[L - 1].weight[None]  # diag(s_L) W_L
         below = L - 2
-    for l in range(below, 0, -1):
+    l = below
+    while l > 0:
         A *= slopes[l][:, None, :]
-        A = matmul(A.reshape(m * c, -1), net.layers[l].weight).reshape(m, c, -1)
+        pool = net.tournaments.get(l) if net.tournaments else None
+        if pool is None:
+            A = _vjp(net.layers[l], A.reshape(m * c, -1)).reshape(m, c, -1)
+            l -= 1
+        else:  # layer l's map after a max-pool and the pool's tournament layers: one scatter
+            A = pool.vjp(A.reshape(m * c, -1), slopes, c).reshape(m, c, -1)
+            l = pool.first - 1
     A *= slopes[0][:, None, :]
     return A
 
 
+def _vjp(layer: Layer, V: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``V W`` for rows ``V`` and a layer's linear part ``W`` (dense: one matrix product; structured: its
+    ``vjp``, e.g. a transposed convolution), into ``out`` if given."""
+    if layer.is_dense:
+        return matmul(V, layer.weight, out=out)
+    if out is None:
+        return layer.vjp(V)
+    out[...] = layer.vjp(V)
+    return out
+
+
 def _vjp_to_input(net: CPANetwork, slopes: list[np.ndarray], layer: int, v: np.ndarray) -> np.ndarray:
     """``(d z_layer / d x)^T v`` for cotangents ``v`` of shape (n, width_layer): result (n, d)."""
-    g = v @ net.layers[layer].weight
+    g = _vjp(net.layers[layer], v)
     for l in range(layer - 1, -1, -1):
-        g = (g * slopes[l]) @ net.layers[l].weight
+        g = _vjp(net.layers[l], g * slopes[l])
     return g
 
 
@@ -160,13 +183,13 @@ def region_maps(net: CPANetwork, X: np.ndarray, chunk: int | None = None) -> tup
     into the output; ``b = f(x) - A (W_1 x)`` reuses ``W_1 x`` from the forward pass."""
     X = check_points(X, net.input_dim)
     n, d, c = X.shape[0], net.input_dim, net.output_dim
-    W1, fold = net.layers[0].weight, _top_fold(net)
+    fold = _top_fold(net)
     J = np.empty((n, c, d))
     b = np.empty((n, c))
     for lo, hi in _chunks(net, n, chunk):
         p = _forward(net, X[lo:hi])
         A = _reverse_product(net, p.s, fold)
-        matmul(A.reshape((hi - lo) * c, -1), W1, out=J[lo:hi].reshape((hi - lo) * c, d))
+        _vjp(net.layers[0], A.reshape((hi - lo) * c, -1), out=J[lo:hi].reshape((hi - lo) * c, d))
         b[lo:hi] = p.f - np.einsum("nck,nk->nc", A, p.u)
     return J, b
 
@@ -183,8 +206,10 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
     """
     X = check_points(X, net.input_dim, allow_zero=False)
     n, d, c = X.shape[0], net.input_dim, net.output_dim
-    W1, fold = net.layers[0].weight, _top_fold(net)
-    if not jacobian:
+    first, fold = net.layers[0], _top_fold(net)
+    gram_route = not jacobian and first.is_dense  # a structured first layer: J is formed, not returned
+    if gram_route:
+        W1 = first.weight
         G1 = W1 @ W1.T
         g1_norm = float(np.linalg.norm(G1))  # ||G_1||_F >= ||G_1||_2: refines at least where the 2-norm bound would
     tol_gram = matmul_tol(len(net.layers), max(net.widths))
@@ -202,9 +227,9 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
         Xc, m = X[lo:hi], hi - lo
         p = _forward(net, Xc)
         A = _reverse_product(net, p.s, fold)  # (m, c, k_1): J = A W_1
-        if J is not None:
-            Jc = J[lo:hi]
-            matmul(A.reshape(m * c, -1), W1, out=Jc.reshape(m * c, d))
+        if not gram_route:
+            Jc = J[lo:hi] if J is not None else np.empty((m, c, d))
+            _vjp(first, A.reshape(m * c, -1), out=Jc.reshape(m * c, d))
             np.matmul(Jc, Jc.transpose(0, 2, 1), out=gram[lo:hi])
             jx[lo:hi] = np.einsum("ncd,nd->nc", Jc, Xc)
         else:
@@ -212,11 +237,11 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
             np.matmul(B, A.transpose(0, 2, 1), out=gram[lo:hi])
             jx[lo:hi] = np.einsum("nck,nk->nc", A, p.u)
             _refine_cancelled(gram[lo:hi], jx[lo:hi], A, W1, Xc, g1_norm, tol_gram)
-        matmul(A.sum(axis=1), W1, out=mu[lo:hi])
+        _vjp(first, A.sum(axis=1), out=mu[lo:hi])
         logits[lo:hi] = p.f
         offset[lo:hi] = p.f - jx[lo:hi]
         for j, i in enumerate(net.activation_layers):
-            pats[j][lo:hi] = p.zs[i] > 0
+            pats[j][lo:hi] = net.layers[i].pattern(p.zs[i])
         if robustness:
             radius[lo:hi], x_star[lo:hi], inside[lo:hi] = _local_robustness(net, Xc, p.zs, p.s, p.f, gram[lo:hi])
         for j, i in enumerate(net.activation_layers if layer_sites else ()):
@@ -291,7 +316,7 @@ def _local_robustness(net: CPANetwork, X: np.ndarray, zs: list[np.ndarray], s: l
     same = np.ones(n, dtype=bool)
     z_star = net.preactivations(x_star)
     for i in net.activation_layers:
-        same &= np.all((z_star[i] > 0) == (zs[i] > 0), axis=1)
+        same &= np.all(net.layers[i].pattern(z_star[i]) == net.layers[i].pattern(zs[i]), axis=1)
     same &= np.isfinite(radius)
     return radius, x_star, same
 

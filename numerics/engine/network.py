@@ -1,10 +1,15 @@
-"""Continuous piecewise-affine (CPA) networks as plain float64 arrays.
+"""Continuous piecewise-affine (CPA) networks as float64 arrays and structured maps.
 
 A :class:`CPANetwork` is a chain of affine layers ``z_l = W_l a_{l-1} + b_l`` followed by an
 activation ``a_l = sigma_l(z_l)`` with ``sigma_l`` one of ReLU, leaky ReLU or the identity (the last
-layer is usually the identity, giving the logits). Weights follow torch's ``(out, in)`` convention.
-Such a network is affine on every linear region: ``f(x') = J_x x' + b_x`` for every ``x'`` with the
-activation pattern of ``x``.
+layer is usually the identity, giving the logits); the inactive-side slope may differ per unit (PReLU;
+identity units of slope 1 carrying residual skips and max-pool candidates). Weights follow torch's
+``(out, in)`` convention; ``W_l`` is a dense array or a structured map (convolution, pooling, block map:
+:mod:`normalign.numerics.engine.operators`). Such a network is affine on every linear region:
+``f(x') = J_x x' + b_x`` for every ``x'`` with the activation pattern of ``x``.
+
+Convolutional and residual networks (an ``nn.Module``, an ``.onnx`` file) are lowered to this chain by
+:mod:`normalign.numerics.engine.lowering` (:meth:`CPANetwork.from_module`, :meth:`CPANetwork.load`).
 
 Networks come from arrays, from an ``.npz`` file holding ``W0, b0, W1, b1, ...`` (biases optional,
 an optional string array ``activations``), from a torch ``nn.Sequential`` of ``Linear`` / ``ReLU`` /
@@ -16,10 +21,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, Sequence
 
 import numpy as np
+from normalign.numerics.engine.operators import DenseMap, LinearMap, Tournament, find_tournaments
 
 Activation = Literal["relu", "leaky_relu", "identity"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "identity")
@@ -29,23 +36,78 @@ class NetworkError(ValueError):
     """A network (or a file describing one) that the engine cannot represent; the message says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Layer:
-    """One affine layer and its activation. ``bias`` is zeros when the layer has none."""
+    """One affine layer ``z = W a + b`` and its activation. ``linear`` is ``W``: a dense (out, in) array, or a
+    structured map (:mod:`normalign.numerics.engine.operators`: convolution, pooling selection, block
+    map) whose matrix is formed only on demand (:attr:`weight`). ``bias`` is zeros when the layer has
+    none.
 
-    weight: np.ndarray
+    ``negative_slope`` is the slope on the inactive side of ``leaky_relu``: one number, or one per unit
+    (PReLU's per-channel slopes, or a layer mixing ReLU units, slope 0, with identity units, slope 1, as
+    the lowering of residual skips and max-pooling makes). A unit of slope exactly 1 has no kink: it
+    carves no region, and its pattern bit is always on (:meth:`pattern`)."""
+
+    linear: np.ndarray | LinearMap
     bias: np.ndarray
     activation: Activation = "relu"
-    negative_slope: float = 0.01
+    negative_slope: float | np.ndarray = 0.01
     has_bias: bool = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.linear, DenseMap):
+            object.__setattr__(self, "linear", self.linear.W)
+
+    @property
+    def is_dense(self) -> bool:
+        """The linear part is a plain matrix (the fast path of every product)."""
+        return isinstance(self.linear, np.ndarray)
+
+    @property
+    def weight(self) -> np.ndarray:
+        """``W`` as a dense (out, in) array (formed once and cached for a structured map)."""
+        return self.linear if isinstance(self.linear, np.ndarray) else self.linear.dense()
+
+    @cached_property
+    def op(self) -> LinearMap:
+        """``W`` as a map with ``forward``, ``vjp`` and ``abs``."""
+        return DenseMap(self.linear) if isinstance(self.linear, np.ndarray) else self.linear
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.linear.shape[0]), int(self.linear.shape[1]))
+
+    def forward(self, A: np.ndarray) -> np.ndarray:
+        """``A W^T`` for rows ``A`` (n, in) (the pre-activation without its bias)."""
+        return A @ self.linear.T if isinstance(self.linear, np.ndarray) else self.linear.forward(A)
+
+    def vjp(self, V: np.ndarray) -> np.ndarray:
+        """``V W`` for rows ``V`` (n, out)."""
+        return V @ self.linear if isinstance(self.linear, np.ndarray) else self.linear.vjp(V)
+
+    @property
+    def low(self) -> float | np.ndarray:
+        """The inactive-side slope: 0 (ReLU), 1 (identity), or ``negative_slope`` (one or per unit)."""
+        return 0.0 if self.activation == "relu" else 1.0 if self.activation == "identity" else self.negative_slope
+
+    @cached_property
+    def kinked(self) -> np.ndarray:
+        """Per unit: the activation has a kink at 0 (its slopes differ), so the unit carves regions."""
+        return np.broadcast_to(np.asarray(self.low, dtype=np.float64) != 1.0, (self.shape[0],))
+
+    def pattern(self, z: np.ndarray) -> np.ndarray:
+        """Activation pattern ``z > 0`` of the kinked units; units without a kink are always on (their
+        slope is 1 on both sides)."""
+        if self.activation == "relu" or np.ndim(self.negative_slope) == 0:
+            return z > 0 if self.activation != "identity" else np.ones_like(z, dtype=bool)
+        return (z > 0) | ~self.kinked
 
     def slopes(self, z: np.ndarray) -> np.ndarray:
         """Derivative of the activation at pre-activations ``z`` (at 0: the right-continuous
         convention of torch's autograd, slope of the negative side)."""
         if self.activation == "identity":
             return np.ones_like(z)
-        low = 0.0 if self.activation == "relu" else self.negative_slope
-        return np.where(z > 0, 1.0, low)
+        return np.where(z > 0, 1.0, self.low)
 
     def act(self, z: np.ndarray) -> np.ndarray:
         """The activation itself."""
@@ -57,26 +119,44 @@ class CPANetwork:
     """A CPA network ``f: R^d -> R^c`` held as float64 arrays."""
 
     layers: tuple[Layer, ...]
+    input_shape: tuple[int, ...] | None = None
+    """Shape of one input before flattening (row-major), e.g. (C, H, W) for an image; None: (d,)."""
+
+    @cached_property
+    def tournaments(self) -> dict[int, Tournament]:
+        """Max-pool tournaments whose reverse step the engine takes in one scatter
+        (:class:`operators.Tournament`), keyed by the layer that reads the pooled value; empty for a
+        network of dense layers."""
+        if all(l.is_dense for l in self.layers):
+            return {}
+        return find_tournaments(list(self.layers))
 
     def __post_init__(self) -> None:
         if not self.layers:
             raise NetworkError("a network needs at least one Linear layer")
         for i, (a, b) in enumerate(zip(self.layers, self.layers[1:])):
-            if b.weight.shape[1] != a.weight.shape[0]:
+            if b.shape[1] != a.shape[0]:
                 raise NetworkError(
-                    f"layer {i + 1} expects {b.weight.shape[1]} inputs but layer {i} gives {a.weight.shape[0]}")
+                    f"layer {i + 1} expects {b.shape[1]} inputs but layer {i} gives {a.shape[0]}")
+        if self.input_shape is not None and int(np.prod(self.input_shape)) != self.input_dim:
+            raise NetworkError(f"input shape {self.input_shape} does not have {self.input_dim} entries")
 
     @property
     def input_dim(self) -> int:
-        return int(self.layers[0].weight.shape[1])
+        return int(self.layers[0].shape[1])
 
     @property
     def output_dim(self) -> int:
-        return int(self.layers[-1].weight.shape[0])
+        return int(self.layers[-1].shape[0])
 
     @property
     def widths(self) -> tuple[int, ...]:
-        return (self.input_dim,) + tuple(int(l.weight.shape[0]) for l in self.layers)
+        return (self.input_dim,) + tuple(int(l.shape[0]) for l in self.layers)
+
+    @property
+    def dense(self) -> bool:
+        """Every layer is a plain matrix with one activation slope (the arrays-and-.npz world)."""
+        return all(l.is_dense and np.ndim(l.negative_slope) == 0 for l in self.layers)
 
     @property
     def bias_free(self) -> bool:
@@ -92,7 +172,7 @@ class CPANetwork:
         X = check_points(X, self.input_dim)
         zs, a = [], X
         for layer in self.layers:
-            z = a @ layer.weight.T + layer.bias
+            z = layer.forward(a) + layer.bias
             zs.append(z)
             a = layer.act(z)
         return zs
@@ -162,6 +242,7 @@ class CPANetwork:
 
     def to_npz(self, path: str | Path) -> None:
         """Save in the ``.npz`` format read by :meth:`from_npz`."""
+        self._require_dense("an .npz file")
         arrays: dict[str, np.ndarray] = {}
         for i, l in enumerate(self.layers):
             arrays[f"W{i}"] = l.weight
@@ -235,7 +316,8 @@ class CPANetwork:
 
     @classmethod
     def load(cls, path: str | Path, activation: Activation = "relu", negative_slope: float = 0.01) -> "CPANetwork":
-        """Load a model file: ``.npz`` (arrays) or anything else as a torch state dict."""
+        """Load a model file: ``.npz`` (arrays), ``.onnx`` (graph and initializers, nothing executed) or
+        anything else as a torch state dict."""
         p = Path(path)
         if not p.exists():
             raise NetworkError(f"no such model file: {p}")
@@ -243,13 +325,31 @@ class CPANetwork:
             raise NetworkError(f"model file {p} is empty")
         if p.suffix == ".npz":
             return cls.from_npz(p)
+        if p.suffix == ".onnx":
+            from normalign.numerics.engine.model_import import from_onnx
+
+            return from_onnx(p)
         return cls.from_state_dict_file(p, activation, negative_slope)
+
+    @classmethod
+    def from_module(cls, module: object, input_shape: Sequence[int]) -> "CPANetwork":
+        """Any ``nn.Module`` built of the supported operations (convolutions, pooling, batch norm in eval
+        mode, residual additions, ReLU / LeakyReLU / PReLU, Linear, Flatten), traced with torch.fx; one
+        input of shape ``input_shape`` (without the batch dimension)."""
+        from normalign.numerics.engine.model_import import from_module
+
+        return from_module(module, tuple(int(v) for v in input_shape))
+
+    def _require_dense(self, what: str) -> None:
+        if not self.dense:
+            raise NetworkError(f"this network has structured layers or per-unit slopes; it cannot be written as {what}")
 
     def to_sequential(self, dtype: object = None) -> object:
         """The same network as a torch ``nn.Sequential`` (float64 unless ``dtype`` says otherwise)."""
         import torch
         import torch.nn as nn
 
+        self._require_dense("an nn.Sequential of Linear layers")
         dtype = dtype or torch.float64
         mods: list[nn.Module] = []
         for l in self.layers:

@@ -21,11 +21,19 @@ from normalign.numerics.engine.network import CPANetwork, check_points
 from normalign.numerics.engine.regions import layer_maps
 
 
-def pattern_set(K: int, low: float = 0.0) -> np.ndarray:
-    """All ``2^K`` patterns ``q in {low, 1}^K`` as rows (``low = 0`` ReLU, ``a`` leaky ReLU)."""
-    if K < 0 or K > 16:
-        raise ValueError(f"full enumeration needs 0 <= K <= 16 units, got {K}")
-    return np.array(list(itertools.product([low, 1.0], repeat=K)), dtype=np.float64).reshape(-1, K)
+def pattern_set(K: int, low: float | np.ndarray = 0.0) -> np.ndarray:
+    """All patterns ``q in {low, 1}^K`` as rows (``low = 0`` ReLU, ``a`` leaky ReLU; one per unit for
+    per-unit slopes, where a unit of slope 1, no kink, has the single value 1): ``2^k`` rows for the
+    ``k`` kinked units."""
+    lows = np.broadcast_to(np.asarray(low, dtype=np.float64), (max(K, 0),))
+    kinked = np.flatnonzero(lows != 1.0)
+    if K < 0 or kinked.size > 16:
+        raise ValueError(f"full enumeration needs 0 <= K and at most 16 kinked units, got {K} ({kinked.size} kinked)")
+    Q = np.ones((2 ** kinked.size, K))
+    if kinked.size:
+        bits = np.array(list(itertools.product([False, True], repeat=kinked.size)), dtype=bool)
+        Q[:, kinked] = np.where(bits, 1.0, lows[kinked][None, :])
+    return Q
 
 
 def sites_and_radii(E: np.ndarray, e: np.ndarray, Q: np.ndarray, radius_sign: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -49,8 +57,7 @@ def layer_diagram(net: CPANetwork, x: np.ndarray, layer: int, radius_sign: float
     if lay.activation == "identity":
         raise ValueError(f"layer {layer} has no activation, so no power diagram")
     Es, es, _ = layer_maps(net, x)
-    low = 0.0 if lay.activation == "relu" else lay.negative_slope
-    Q = pattern_set(lay.weight.shape[0], low)
+    Q = pattern_set(lay.shape[0], lay.low)
     sites, radii = sites_and_radii(Es[layer], es[layer], Q, radius_sign)
     return Q, sites, radii, Es[layer], es[layer]
 

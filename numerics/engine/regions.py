@@ -7,7 +7,9 @@ with the same activation pattern. On that region each layer's pre-activation is 
 
     E_1 = W_1, e_1 = b_1,   E_{l+1} = W_{l+1} diag(s_l) E_l,   e_{l+1} = W_{l+1} diag(s_l) e_l + b_{l+1},
 
-so (by induction over the layers) the region is the polytope ``{x' : -E_lk x' <= e_lk for active units,
+(a structured ``W`` is applied to the columns of ``E``; only units with a kink count: an identity unit,
+slope 1 on both sides, changes nothing when its pre-activation changes sign), so (by induction over the
+layers) the region is the polytope ``{x' : -E_lk x' <= e_lk for active units,
 E_lk x' <= -e_lk for inactive ones}`` (closed; a unit with ``z = 0`` counts as inactive, as in
 ``Layer.slopes``). The maps depend only on the pattern, so :func:`pattern_polytope` builds the polytope
 of any pattern without a point in it. Rows are normalised to unit length so that slacks are distances.
@@ -141,7 +143,7 @@ def layer_maps(net: CPANetwork, x: np.ndarray) -> tuple[list[np.ndarray], list[n
     Es, es, ss = [], [], []
     E, e = np.eye(net.input_dim), np.zeros(net.input_dim)
     for layer in net.layers:
-        E, e = layer.weight @ E, layer.weight @ e + layer.bias
+        E, e = _apply(layer, E), _apply(layer, e[:, None])[:, 0] + layer.bias
         z = E @ x + e
         s = layer.slopes(z)
         Es.append(E)
@@ -149,6 +151,15 @@ def layer_maps(net: CPANetwork, x: np.ndarray) -> tuple[list[np.ndarray], list[n
         ss.append(s)
         E, e = s[:, None] * E, s * e
     return Es, es, ss
+
+
+def _apply(layer: Layer, E: np.ndarray, absolute: bool = False) -> np.ndarray:
+    """``W E`` (or ``|W| E``) for a layer's linear part ``W`` and a matrix ``E`` (in, d): a matrix product
+    for a dense ``W``, else the structured map applied to the d columns (``forward(E^T)^T``)."""
+    if layer.is_dense:
+        return (np.abs(layer.weight) if absolute else layer.weight) @ E
+    op = layer.op.abs() if absolute else layer.op
+    return np.ascontiguousarray(op.forward(np.ascontiguousarray(E.T)).T)
 
 
 def row_norms(A: np.ndarray) -> np.ndarray:
@@ -167,14 +178,15 @@ def pattern_key(bits: Sequence[np.ndarray]) -> bytes:
 def pattern_keys(net: CPANetwork, X: np.ndarray) -> list[bytes]:
     """A hashable key per point: the concatenated patterns ``z_l > 0`` of the activation layers."""
     zs = net.preactivations(X)
-    bits = np.concatenate([zs[i] > 0 for i in net.activation_layers], axis=1) if net.activation_layers \
+    bits = np.concatenate([net.layers[i].pattern(zs[i]) for i in net.activation_layers], axis=1) \
+        if net.activation_layers \
         else np.zeros((zs[0].shape[0], 0), dtype=bool)
     return [np.packbits(r).tobytes() + bytes([r.size % 8]) for r in bits]
 
 
 # ----------------------------------------------------------------------------- polytopes of patterns
-def _low(layer: Layer) -> float:
-    return 0.0 if layer.activation == "relu" else layer.negative_slope
+def _low(layer: Layer) -> float | np.ndarray:
+    return layer.low
 
 
 def affine_map(net: CPANetwork, bits: Sequence[np.ndarray], layer: int
@@ -187,12 +199,11 @@ def affine_map(net: CPANetwork, bits: Sequence[np.ndarray], layer: int
     E, e, Ea, ea = np.eye(d), np.zeros(d), np.eye(d), np.zeros(d)
     it = iter(bits)
     for i, lay in enumerate(net.layers[: layer + 1]):
-        W = lay.weight
-        E, e = W @ E, W @ e + lay.bias
-        Ea, ea = np.abs(W) @ Ea, np.abs(W) @ ea + np.abs(lay.bias)
+        E, e = _apply(lay, E), _apply(lay, e[:, None])[:, 0] + lay.bias
+        Ea, ea = _apply(lay, Ea, True), _apply(lay, ea[:, None], True)[:, 0] + np.abs(lay.bias)
         if i == layer:
             break
-        s = np.ones(W.shape[0]) if lay.activation == "identity" else np.where(next(it), 1.0, _low(lay))
+        s = np.ones(lay.shape[0]) if lay.activation == "identity" else np.where(next(it), 1.0, _low(lay))
         E, e, Ea, ea = s[:, None] * E, s * e, np.abs(s)[:, None] * Ea, np.abs(s) * ea
     return E, e, Ea, ea
 
@@ -220,14 +231,15 @@ def _units(net: CPANetwork, bits: Sequence[np.ndarray], layer: int,
     nrm = row_norms(E)
     # a row whose hyperplane lies beyond the float range (|e| / ||E|| overflows) constrains nothing
     # representable, like a zero row: the unit's sign is then that of e everywhere
-    keep = (nrm > 0) & (2.0 * (np.abs(e) / np.finfo(np.float64).max) <= nrm)
+    kinked = net.layers[layer].kinked  # a unit without a kink (slope 1 both sides) carves nothing
+    keep = (nrm > 0) & (2.0 * (np.abs(e) / np.finfo(np.float64).max) <= nrm) & kinked
     idx = np.flatnonzero(keep)
     n = nrm[idx]
     g = region_row_tol(layer + 1, max(net.widths))
     eu = g * row_norms(Ea[idx]) / n + rel_tol(net.input_dim)
     ec = g * ea[idx] / n + rel_tol(net.input_dim) * np.abs(e[idx]) / n
     U, c = E[idx] / n[:, None], e[idx] / n
-    on = e > 0
+    on = (e > 0) | ~kinked
     if bbox is not None:
         lo, hi = bbox
         mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
@@ -299,7 +311,7 @@ def pattern_polytope(net: CPANetwork, bits: Sequence[np.ndarray], box: tuple[np.
 def point_pattern(net: CPANetwork, x: np.ndarray) -> list[np.ndarray]:
     """The pattern (``z > 0`` per activation layer) of a single point."""
     zs = net.preactivations(check_points(x, net.input_dim))
-    return [zs[i][0] > 0 for i in net.activation_layers]
+    return [net.layers[i].pattern(zs[i])[0] for i in net.activation_layers]
 
 
 def region_polytope(net: CPANetwork, x: np.ndarray, box: tuple[np.ndarray, np.ndarray] | None = None,
@@ -353,7 +365,8 @@ def slice_network(net: CPANetwork, x0: np.ndarray, e1: np.ndarray, e2: np.ndarra
     if np.linalg.matrix_rank(E) < 2:
         raise ValueError("slice directions e1, e2 must be linearly independent")
     first = net.layers[0]
-    new = Layer(first.weight @ E, first.weight @ x0 + first.bias, first.activation, first.negative_slope, True)
+    new = Layer(_apply(first, E), _apply(first, x0[:, None])[:, 0] + first.bias, first.activation,
+                first.negative_slope, True)
     return CPANetwork((new,) + net.layers[1:])
 
 
@@ -797,7 +810,7 @@ def brute_force_regions(net: CPANetwork, lo: np.ndarray, hi: np.ndarray, max_uni
     (numpy-certified radius > 0 and the forward pass at the centre has the pattern) by key, and the
     messages of solver failures."""
     lo, hi = _check_box(net, (lo, hi))
-    K = sum(net.layers[i].weight.shape[0] for i in net.activation_layers)
+    K = sum(int(net.layers[i].kinked.sum()) for i in net.activation_layers)
     if K > max_units:
         raise ValueError(f"brute force over 2^{K} patterns refused (max_units = {max_units})")
     found: dict[bytes, Chebyshev] = {}
@@ -807,9 +820,11 @@ def brute_force_regions(net: CPANetwork, lo: np.ndarray, hi: np.ndarray, max_uni
         t = len(bits)
         if t == len(net.activation_layers):
             return
-        width = net.layers[net.activation_layers[t]].weight.shape[0]
-        for q in itertools.product([False, True], repeat=width):
-            nb = bits + [np.array(q)]
+        kinked = net.layers[net.activation_layers[t]].kinked
+        for qk in itertools.product([False, True], repeat=int(kinked.sum())):
+            q = np.ones(kinked.size, dtype=bool)  # units without a kink are always on
+            q[kinked] = qk
+            nb = bits + [q]
             poly = pattern_polytope(net, nb, (lo, hi))
             if poly is None:
                 continue

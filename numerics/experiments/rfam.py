@@ -116,15 +116,18 @@ def split_standardise(X: np.ndarray, y: np.ndarray, seed: int, val_frac: float =
     X_rest, X_te, y_rest, y_te = train_test_split(X, y, test_size=test_frac, random_state=seed, stratify=y)
     X_tr, X_va, y_tr, y_va = train_test_split(X_rest, y_rest, test_size=val_frac / (1 - test_frac),
                                               random_state=seed + 1, stratify=y_rest)
+    Z_tr, Z_va, Z_te = standardise(X_tr, X_va, X_te)
+    return {"X_tr": Z_tr, "y_tr": y_tr, "X_va": Z_va, "y_va": y_va, "X_te": Z_te, "y_te": y_te}
+
+
+def standardise(X_tr: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """[z(X_tr), z(A) for A in others] with z(A) = (A - mean) / sd over the features that are not constant
+    on X_tr, mean and sd (population) from X_tr only."""
     mu, sd = X_tr.mean(axis=0), X_tr.std(axis=0)
     keep = sd > 0
     if not keep.any():
         raise ValueError("every feature is constant on the training split")
-
-    def z(A: np.ndarray) -> np.ndarray:
-        return (A[:, keep] - mu[keep]) / sd[keep]
-
-    return {"X_tr": z(X_tr), "y_tr": y_tr, "X_va": z(X_va), "y_va": y_va, "X_te": z(X_te), "y_te": y_te}
+    return [(A[:, keep] - mu[keep]) / sd[keep] for A in (X_tr, *others)]
 
 
 # --------------------------------------------------------------------------------------------------

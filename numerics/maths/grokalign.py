@@ -91,7 +91,15 @@ def jacobian_fro2_estimate(model: nn.Module, X: torch.Tensor, generator: torch.G
 def jacobian_fro_estimate(model: nn.Module, X: torch.Tensor, generator: torch.Generator | None = None,
                           V: torch.Tensor | None = None) -> torch.Tensor:
     """The authors' estimate of ``||J_x||_F``: ``sqrt(c ||J_x^T v||^2)`` (biased low unless c = 1)."""
-    return jacobian_fro2_estimate(model, X, generator, V).clamp_min(0).sqrt()
+    return root_with_zero_subgradient(jacobian_fro2_estimate(model, X, generator, V))
+
+
+def root_with_zero_subgradient(s: torch.Tensor) -> torch.Tensor:
+    """``sqrt(max(s, 0))`` whose gradient is 0 (a subgradient of the norm) where ``s <= 0``, not NaN: plain
+    ``sqrt`` has an infinite derivative at 0, and ``inf * 0`` from a dead point (``J_x = 0``) would turn
+    every parameter's gradient into NaN."""
+    pos = s > 0
+    return torch.where(pos, torch.where(pos, s, torch.ones_like(s)).sqrt(), torch.zeros_like(s))
 
 
 def jx_jvp(model: nn.Module, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,7 +159,7 @@ class GrokAlign(nn.Module):
             jterm = fro.pow(2) if self.squared else fro
         else:
             fro2 = jacobian_fro2_estimate(self.model, X, self.generator)
-            jterm = fro2 if self.squared else fro2.clamp_min(0).sqrt()
+            jterm = fro2 if self.squared else root_with_zero_subgradient(fro2)
         if self.offset == "none":
             bterm = torch.zeros((), dtype=X.dtype)
         else:

@@ -26,7 +26,7 @@ from normalign.numerics.tolerances import ALIGNED_TOL, matmul_tol
 
 from normalign.checks import Budget, CheckResult, verdict
 from normalign.conjecture import conjecture
-from normalign.strategies import matrices, nonzero_vectors
+from normalign.strategies import matrices, nonzero_vectors, vectors
 
 
 def bump_network(X: np.ndarray, units_per_point: np.ndarray, scales: np.ndarray, head: list[np.ndarray],
@@ -193,10 +193,9 @@ def property_p1_hypothesis(budget: Budget) -> CheckResult:
     return p1_centroid_alignment.check(budget)
 
 
-def planted_p1_no_sum_hypothesis(budget: Budget) -> CheckResult:
-    """Planted: 'J = u x^T (u != 0) gives CA = sign(1^T u)' without 1^T u != 0. Hypothesis shrinks to a
-    u with 1^T u = 0, where the centroid vanishes and CA is undefined (residual inf there)."""
-    return planted_p1_no_sum.check(budget)
+planted_p1_no_sum_hypothesis = planted_p1_no_sum.check
+"""Planted: 'J = u x^T (u != 0) gives CA = sign(1^T u)' without 1^T u != 0. Hypothesis shrinks to a
+u with 1^T u = 0, where the centroid vanishes and CA is undefined (residual inf there)."""
 
 
 def converse_network(x: np.ndarray, w: np.ndarray) -> CPANetwork:
@@ -206,26 +205,31 @@ def converse_network(x: np.ndarray, w: np.ndarray) -> CPANetwork:
     return CPANetwork.from_arrays([W1, np.eye(2)], [np.zeros(2), None])
 
 
-def planted_p1_converse(budget: Budget) -> CheckResult:
-    """Planted converse: 'CA = 1 implies normal alignment'. Residual (where CA = 1 to tolerance):
-    effective rank - 1 (0 for rank one)."""
-    rng = np.random.default_rng(budget.seed + 51)
-    res, cases = [], []
-    for _ in range(budget.n(10, 100)):
-        d = int(rng.integers(2, 6))
-        x = rng.normal(size=d)
-        w = rng.normal(size=d)
-        w -= (w @ x) / (x @ x) * x
-        net = converse_network(x, w)
-        geo = analyze(net, x[None])
-        tol = matmul_tol(2, d)
-        ca = geo.centroid_alignment
-        ca_one = (not np.ma.getmaskarray(ca)[0]) and abs(float(ca[0]) - 1.0) <= tol
-        mu_ok = np.abs(geo.centroid[0] - 2 * x).max() <= tol * 4 * np.abs(x).max()
-        res.append(float(geo.scores["effective_rank"][0] - 1.0) if (ca_one and mu_ok) else 0.0)
-        cases.append({"x": x, "w": w, "effective_rank": geo.scores["effective_rank"][0], "CA": float(ca[0])})
-    return verdict(res, ALIGNED_TOL, detail="effective rank - 1 where mu = 2x and CA = 1",
-                   counterexample=lambda i: cases[i])
+def _converse_cases():
+    """(x, w): d in 2..5, x != 0 and w (its part orthogonal to x is used)."""
+    return st.integers(2, 5).flatmap(lambda d: st.tuples(nonzero_vectors(d), vectors(d)))
+
+
+@conjecture(id="P1", strategy=_converse_cases(), tol=ALIGNED_TOL, expect="fails", planted=True, examples=(10, 100),
+            to_case=lambda case: {"x": case[0], "w": case[1]},
+            from_case=lambda c: (np.asarray(c["x"], dtype=np.float64), np.asarray(c["w"], dtype=np.float64)))
+def p1_converse(case: tuple[np.ndarray, np.ndarray]) -> float:
+    """planted converse of P1: CA = 1 implies normal alignment.
+
+    On the ReLU net with hidden rows x + w, x - w (w orthogonal to x; ``converse_network``): effective
+    rank - 1 where the engine finds mu = 2x and CA = 1 to tolerance (0 elsewhere, and 0 for rank one)."""
+    x, w = case
+    w = w - (w @ x) / (x @ x) * x
+    geo = analyze(converse_network(x, w), x[None])
+    tol = matmul_tol(2, x.size)
+    ca = geo.centroid_alignment
+    ca_one = (not np.ma.getmaskarray(ca)[0]) and abs(float(ca[0]) - 1.0) <= tol
+    mu_ok = np.abs(geo.centroid[0] - 2 * x).max() <= tol * 4 * np.abs(x).max()
+    return float(geo.scores["effective_rank"][0] - 1.0) if (ca_one and mu_ok) else 0.0
+
+
+planted_p1_converse = p1_converse.check
+"""Planted converse: 'CA = 1 implies normal alignment' (registry check: the conjecture's search)."""
 
 
 def ce_optimum_network(x: np.ndarray, y: int, c: int, alpha: float) -> tuple[CPANetwork, np.ndarray]:
@@ -263,15 +267,28 @@ def check_ca_undefined_at_ce_optimum(budget: Budget) -> CheckResult:
     return verdict(res, 1.0, detail="logit error, |mu| / (scale * tol); inf when CA is not reported undefined")
 
 
-def boundary_p1_ce_optimum(budget: Budget) -> CheckResult:
-    """Boundary (1^T u != 0 dropped): at the aligned cross-entropy optimum J = u x^T with 1^T u = 0 the
-    conclusion CA = sign(1^T u) fails (CA is undefined). Residual |CA - sign(1^T u)|, inf if undefined."""
-    res, cases = [], []
-    for net, x, z in _ce_cases(budget, 53):
-        r = p1_residuals(net, x[None])
-        res.append(float(r["ca"][0]))
-        cases.append({**net_case(net), "x": x, "z": z, "sum_u": float(r["sum_u"][0])})
-    return verdict(res, 1.0, detail="CA vs sign(1^T u) at the CE optimum", counterexample=lambda i: cases[i])
+def _ce_optimum_cases():
+    """(x, y, c, alpha): x != 0 in R^d (d <= 5), c in 2..5 classes, label y, alpha in [0.1, 5]."""
+    return st.tuples(st.integers(1, 5), st.integers(2, 5)).flatmap(lambda dc: st.tuples(
+        nonzero_vectors(dc[0]), st.integers(0, dc[1] - 1), st.just(dc[1]), st.floats(0.1, 5.0)))
+
+
+@conjecture(id="P1", strategy=_ce_optimum_cases(), tol=1.0, drops=("sum_u_nonzero",), expect="fails",
+            examples=(10, 100), to_case=lambda case: dict(zip(("x", "y", "c", "alpha"), case)),
+            from_case=lambda c: (np.asarray(c["x"], dtype=np.float64), int(c["y"]), int(c["c"]), float(c["alpha"])))
+def p1_at_ce_optimum(case: tuple[np.ndarray, int, int, float]) -> float:
+    """P1 at the cross-entropy optimum (1^T u != 0 dropped).
+
+    At the aligned CE optimum J = u x^T of T1(c) (``ce_optimum_network``) 1^T u = 0, so the conclusion
+    CA = sign(1^T u) fails (CA is undefined). Residual |CA - sign(1^T u)|, inf if undefined."""
+    x, y, c, alpha = case
+    net, _ = ce_optimum_network(x, y, c, alpha)
+    return float(p1_residuals(net, x[None])["ca"][0])
+
+
+boundary_p1_ce_optimum = p1_at_ce_optimum.check
+"""Boundary (1^T u != 0 dropped): at the aligned CE optimum the conclusion CA = sign(1^T u) fails
+(the conjecture's search)."""
 
 
 def replay_case(case: dict[str, Any]) -> bool:

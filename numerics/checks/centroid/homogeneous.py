@@ -26,7 +26,7 @@ from normalign.numerics.tolerances import matmul_tol
 
 from normalign.checks import Budget, CheckResult, verdict
 from normalign.conjecture import Conjecture
-from normalign.strategies import cpa_networks, points_for
+from normalign.strategies import cpa_networks, matrices, nonzero_vectors, points_for
 
 
 def _bias_free_cpa(rng: np.random.Generator, c: int | None = None, bias: bool = False) -> tuple[CPANetwork, np.ndarray]:
@@ -61,17 +61,6 @@ def check_p2_relu_euler(budget: Budget) -> CheckResult:
         net, X = _bias_free_cpa(rng)
         res.append(float(relu_euler_residuals(net, X).max() / matmul_tol(len(net.layers), max(net.widths))))
     return verdict(res, 1.0, detail="max(|Jx - f|, |b|, |<mu,x> - 1^T f|) / (scale * matmul_tol)")
-
-
-def boundary_p2_relu_with_bias(budget: Budget) -> CheckResult:
-    """Boundary (bias_free dropped): the same identities on ReLU nets with biases fail."""
-    rng = np.random.default_rng(budget.seed + 61)
-    res, cases = [], []
-    for _ in range(budget.n(10, 100)):
-        net, X = _bias_free_cpa(rng, bias=True)
-        res.append(float(relu_euler_residuals(net, X).max() / matmul_tol(len(net.layers), max(net.widths))))
-        cases.append({"weights": [l.weight for l in net.layers], "biases": [l.bias for l in net.layers], "X": X})
-    return verdict(res, 1.0, detail="Euler residual with biases", counterexample=lambda i: cases[i])
 
 
 # ------------------------------------------------------------------------------ square activations
@@ -138,14 +127,39 @@ def check_p2_quadratic_euler(budget: Budget) -> CheckResult:
     return verdict(res, 1.0, detail="max(|Jx - 2f|, |b + f|) / (scale * matmul_tol)")
 
 
-def planted_p2_quadratic_degree_one(budget: Budget) -> CheckResult:
-    """Planted: 'every bias-free network satisfies J x = f(x)' on square-activation nets."""
-    res, cases = [], []
-    for Ws, acts, X in _square_cases(budget, 63):
-        res.append(float(square_euler_residuals(Ws, acts, X, claimed_degree=1).max()
-                         / matmul_tol(len(Ws) + 1, max(W.shape[0] for W in Ws))))
-        cases.append({"weights": Ws, "acts": acts, "X": X})
-    return verdict(res, 1.0, detail="planted degree 1 for square activations", counterexample=lambda i: cases[i])
+def _square_net_cases():
+    """(Ws, acts, X): a bias-free net d -> m -> c with a square activation (d <= 5, m <= 7, c <= 3), or
+    d -> m -> k -> c with square then ReLU (k <= 5); 5 points."""
+    def build(d: int, m: int, c: int, k: int | None):
+        widths = [d, m, c] if k is None else [d, m, k, c]
+        acts = ["square", "identity"] if k is None else ["square", "relu", "identity"]
+        return st.tuples(st.tuples(*[matrices(o, i) for i, o in zip(widths, widths[1:])]), st.just(acts),
+                         matrices(5, d))
+    return st.tuples(st.integers(1, 5), st.integers(1, 7), st.integers(1, 3),
+                     st.none() | st.integers(1, 5)).flatmap(lambda t: build(*t))
+
+
+def _square_case(case) -> dict:
+    Ws, acts, X = case
+    return {"weights": list(Ws), "acts": list(acts), "X": X}
+
+
+def _square_from_case(c: dict):
+    Ws = [np.asarray(W, dtype=np.float64) for W in c["weights"]]
+    return Ws, list(c["acts"]), np.asarray(c["X"], dtype=np.float64).reshape(-1, Ws[0].shape[1])
+
+
+p2_quadratic_degree_one = Conjecture(
+    id="P2", name="p2_quadratic_degree_one", strategy=_square_net_cases(), tol=1.0,
+    residual=lambda case: float(square_euler_residuals(list(case[0]), list(case[1]), case[2], claimed_degree=1).max()
+                                / matmul_tol(len(case[0]) + 1, max(W.shape[0] for W in case[0]))),
+    drops=("homogeneous_activation",), expect="fails", planted=True, examples=(10, 100),
+    doc="planted: every bias-free network satisfies J x = f(x) (square activations, autograd J)",
+    to_case=_square_case, from_case=_square_from_case)
+"""Planted: Euler's identity of degree 1 on square-activation nets (their degree is 2)."""
+
+planted_p2_quadratic_degree_one = p2_quadratic_degree_one.check
+"""Planted: 'every bias-free network satisfies J x = f(x)' on square-activation nets (the conjecture's search)."""
 
 
 # ------------------------------------------------------------------------------ scalar fit
@@ -205,13 +219,34 @@ def check_p2_scalar_fit(budget: Budget) -> CheckResult:
     return verdict(res, 1.0, detail="|y CA - 1/(||grad f|| ||x||)| / matmul_tol; L1 minimum gives 1")
 
 
-def planted_p2_scalar_fit_no_norm(budget: Budget) -> CheckResult:
-    """Planted: 'y CA = 1 / ||grad f||' (the ||x|| dropped)."""
-    res, cases = [], []
-    for net, x, y in _fit_cases(budget, 66):
-        res.append(scalar_fit_residual(net, x, y, drop_norm_x=True) / matmul_tol(len(net.layers), max(net.widths)))
-        cases.append({"weights": [l.weight for l in net.layers], "x": x, "y": y})
-    return verdict(res, 1.0, detail="planted 1/||grad f||", counterexample=lambda i: cases[i])
+def _fit_point_cases():
+    """(net, x, y): a bias-free scalar ReLU / leaky-ReLU network (1-4 layers, width <= 7), a point x != 0
+    with |f(x)| >= 1e-3 (so the read-out can be rescaled to fit), and a label y = +-1."""
+    nets = cpa_networks(min_layers=1, max_layers=4, max_width=7, output_dim=1, bias=False,
+                        activations=("relu", "leaky_relu"))
+    return nets.flatmap(lambda n: st.tuples(st.just(n), nonzero_vectors(n.input_dim), st.sampled_from([-1.0, 1.0]))
+                        ).filter(lambda t: abs(float(t[0].forward(t[1][None])[0, 0])) >= 1e-3)
+
+
+def _fit_case(case) -> dict:
+    net, x, y = case
+    return {**net_case(net), "x": x, "y": y}
+
+
+def _fit_from_case(c: dict):
+    return net_from_case(c), np.asarray(c["x"], dtype=np.float64), float(c["y"])
+
+
+p2_scalar_fit_no_norm = Conjecture(
+    id="P2", name="p2_scalar_fit_no_norm", strategy=_fit_point_cases(), tol=1.0,
+    residual=lambda case: scalar_fit_residual(fit_one_point(*case), case[1], case[2], drop_norm_x=True)
+    / matmul_tol(len(case[0].layers), max(case[0].widths)),
+    expect="fails", planted=True, examples=(15, 200), doc="planted: y CA = 1 / ||grad f|| (||x|| dropped)",
+    to_case=_fit_case, from_case=_fit_from_case)
+"""Planted scalar fit without ||x||, on nets rescaled to fit y at x (``fit_one_point``)."""
+
+planted_p2_scalar_fit_no_norm = p2_scalar_fit_no_norm.check
+"""Planted: 'y CA = 1 / ||grad f||' (the ||x|| dropped; the conjecture's search)."""
 
 
 def check_p2_trained_fit(budget: Budget) -> CheckResult:
@@ -284,6 +319,23 @@ def property_p2_euler_hypothesis(budget: Budget) -> CheckResult:
     return p2_euler.check(budget)
 
 
-def boundary_p2_euler_hypothesis_with_bias(budget: Budget) -> CheckResult:
-    """The same search with biases allowed: hypothesis finds and shrinks a counterexample."""
-    return p2_euler_with_bias.check(budget)
+boundary_p2_euler_hypothesis_with_bias = p2_euler_with_bias.check
+"""The same search with biases allowed: hypothesis finds and shrinks a counterexample."""
+
+
+def _deep_euler_cases():
+    """(net, X): a ReLU / leaky-ReLU network with biases, 1-4 layers of width <= 7, and 1-6 points."""
+    return cpa_networks(min_layers=1, max_layers=4, max_width=7, bias=True,
+                        activations=("relu", "leaky_relu")).flatmap(
+        lambda n: st.tuples(st.just(n), points_for(n.input_dim)))
+
+
+p2_relu_with_bias = Conjecture(
+    id="P2", name="p2_relu_with_bias", strategy=_deep_euler_cases(), residual=_euler_residual, tol=1.0,
+    drops=("bias_free",), expect="fails", doc="Euler J x = f on ReLU nets with biases, residual / matmul_tol",
+    examples=(10, 100), to_case=_net_points_case, from_case=_net_points_from_case)
+"""Boundary (bias_free dropped): J x = f(x), b = 0, <mu, x> = 1^T f(x) on deeper ReLU / leaky-ReLU nets
+with biases (``relu_euler_residuals``): expected to fail."""
+
+boundary_p2_relu_with_bias = p2_relu_with_bias.check
+"""Boundary (bias_free dropped): the same identities on ReLU nets with biases fail (the conjecture's search)."""

@@ -181,29 +181,41 @@ def property_pd_hypothesis(budget: Budget) -> CheckResult:
     return pd_power_diagram.check(budget)
 
 
-def planted_pd_radius_sign(budget: Budget) -> CheckResult:
-    """Planted: ``rho_q = ||E^T q||^2 - 2 e^T q``; the true pattern must then stop being the argmin."""
-    res, cases = [], []
-    for net, X, rng in _random_nets(budget, 41):
-        r, case = pd_residuals(net, X, rng, radius_sign=-1.0)
-        res.append(r)
-        cases.append(case)
-    return verdict(res, 1.0, detail="planted radius sign", counterexample=lambda i: cases[i])
+pd_radius_sign = Conjecture(
+    id="PD", name="pd_radius_sign", strategy=_pd_cases(), tol=1.0, expect="fails", planted=True,
+    residual=lambda case: pd_residuals(*case, np.random.default_rng(0), n_per=3, radius_sign=-1.0)[0],
+    doc="planted: rho_q = ||E^T q||^2 - 2 e^T q (residual / tol)", examples=(12, 150),
+    to_case=_pd_case, from_case=_pd_from_case)
+"""Planted radius sign: the true pattern must then stop being the argmin of the power distance."""
+
+planted_pd_radius_sign = pd_radius_sign.check
+"""Planted: ``rho_q = ||E^T q||^2 - 2 e^T q`` (the conjecture's search)."""
 
 
-def planted_pd_global_diagram(budget: Budget) -> CheckResult:
-    """Planted: 'layer l's power diagram, built on x's region of the earlier layers, gives the pattern
-    of every point' (the restriction to the earlier region dropped). Points drawn anywhere."""
-    res, cases = [], []
-    for net, X, rng in _random_nets(budget, 42):
-        if len(net.activation_layers) < 2:
-            continue
-        foreign = rng.normal(size=(20, net.input_dim)) * 3
-        r, case = pd_residuals(net, X, rng, foreign=foreign)
-        res.append(r)
-        cases.append(case)
-    return verdict(res, 1.0, detail="x's diagram applied outside x's earlier region",
-                   counterexample=lambda i: cases[i])
+def _pd_foreign_cases():
+    """(net, X, F): a drawn network with at least two ReLU / leaky-ReLU layers (3-4 linear layers, width
+    <= 4), 1-3 points and 6 foreign points F anywhere (entries in [-4, 4])."""
+    return cpa_networks(min_layers=3, max_layers=4, max_width=4, activations=("relu", "leaky_relu")).flatmap(
+        lambda net: st.tuples(st.just(net), points_for(net.input_dim, st.integers(1, 3)),
+                              points_for(net.input_dim, 6)))
+
+
+def _pd_foreign_from_case(c: dict[str, Any]) -> tuple[CPANetwork, np.ndarray, np.ndarray]:
+    net, X = _pd_from_case(c)
+    return net, X, np.asarray(c["foreign"], dtype=np.float64).reshape(-1, net.input_dim)
+
+
+pd_global_diagram = Conjecture(
+    id="PD", name="pd_global_diagram", strategy=_pd_foreign_cases(), tol=1.0, expect="fails", planted=True,
+    residual=lambda case: pd_residuals(case[0], case[1], np.random.default_rng(0), foreign=case[2])[0],
+    doc="planted: x's diagram of layer l, built on x's earlier region, gives every point's pattern",
+    examples=(12, 150), to_case=lambda case: {**_pd_case(case[:2]), "foreign": case[2]},
+    from_case=_pd_foreign_from_case)
+"""Planted: the restriction to x's earlier region dropped (points drawn anywhere)."""
+
+planted_pd_global_diagram = pd_global_diagram.check
+"""Planted: 'layer l's power diagram, built on x's region of the earlier layers, gives the pattern of every
+point' (the conjecture's search)."""
 
 
 def replay_case(case: dict[str, Any]) -> float:

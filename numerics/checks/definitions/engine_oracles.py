@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from normalign.numerics.engine.geometry import analyze
 from normalign.numerics.engine.network import CPANetwork
 from normalign.numerics.engine.scores import scores_from_jacobians
@@ -25,7 +26,7 @@ from normalign.numerics.tolerances import (
 
 from normalign.checks import Budget, CheckResult, verdict
 from normalign.conjecture import conjecture
-from normalign.strategies import matrices, nonzero_vectors
+from normalign.strategies import matrices, nonzero_vectors, points_for, vectors
 
 
 # ----------------------------------------------------------------------------- oracles
@@ -69,6 +70,16 @@ def _random_net(rng: np.random.Generator, widths: tuple[int, ...], acts: list[st
     Ws = [rng.normal(size=(o, i)) / np.sqrt(i) for i, o in itertools.pairwise(widths)]
     bs = [rng.normal(size=o) * 0.5 if bias else None for o in widths[1:]]
     return CPANetwork.from_arrays(Ws, bs, acts)
+
+
+def _arrays_case(names: tuple[str, ...]):
+    """(to_case, from_case) of a conjecture whose example is a tuple of float arrays named ``names``."""
+    def to_case(case: tuple) -> dict:
+        return dict(zip(names, case))
+
+    def from_case(c: dict) -> tuple:
+        return tuple(np.asarray(c[k], dtype=np.float64) for k in names)
+    return to_case, from_case
 
 
 # ----------------------------------------------------------------------------- D1
@@ -128,27 +139,37 @@ def property_scores_gram_path(budget: Budget) -> CheckResult:
     return scores_gram_path.check(budget)
 
 
-def planted_na_one_implies_rank_one(budget: Budget) -> CheckResult:
-    """Planted claim: 'NA(x) = 1 implies J is rank one'. Searched on J = diag-like matrices whose top
-    right singular vector is x; refuted as soon as such a J of effective rank > 1 is found."""
-    rng = np.random.default_rng(budget.seed)
-    res = []
-    cases = []
-    for _ in range(budget.n(20, 200)):
-        d = int(rng.integers(2, 6))
-        x = rng.normal(size=d)
-        Q, _ = np.linalg.qr(np.column_stack([x, rng.normal(size=(d, d - 1))]))
-        s = np.sort(rng.uniform(0.1, 1.0, size=d))[::-1]
-        s[0] = 2.0
-        J = (Q * s) @ Q.T  # top right singular vector is +-x / ||x||
-        sc = scores_from_jacobians(J[None], x[None])
-        na_is_one = abs(sc["normal_alignment"][0] - 1.0) <= ALIGNED_TOL
-        rank_excess = sc["effective_rank"][0] - 1.0 if na_is_one else 0.0
-        res.append(rank_excess)
-        cases.append({"J": J, "x": x, "normal_alignment": sc["normal_alignment"][0],
-                      "effective_rank": sc["effective_rank"][0]})
-    return verdict(res, 2 * ALIGNED_TOL, detail="effective rank - 1 where NA = 1",
-                   counterexample=lambda i: cases[i])
+def _na_one_cases():
+    """(x, M, s): d in 2..5, x != 0, M of shape (d, d - 1) (completes x to an orthonormal basis Q by QR),
+    singular values s in [0.1, 1] (the top one is set to 2 where the case is built)."""
+    return st.integers(2, 5).flatmap(lambda d: st.tuples(
+        nonzero_vectors(d), matrices(d, d - 1), arrays(np.float64, d, elements=st.floats(0.1, 1.0))))
+
+
+def na_one_jacobian(x: np.ndarray, M: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """J = Q diag(s') Q^T with Q from QR of [x | M] and s' = s sorted down with s'_0 = 2: its top right
+    singular vector is +-x / ||x|| (NA = 1) and its effective rank is > 1."""
+    Q, _ = np.linalg.qr(np.column_stack([x, M]))
+    s = np.sort(np.asarray(s, dtype=np.float64))[::-1].copy()
+    s[0] = 2.0
+    return (Q * s) @ Q.T
+
+
+@conjecture(id="D1", strategy=_na_one_cases(), tol=2 * ALIGNED_TOL, expect="fails", planted=True, examples=(20, 200),
+            to_case=_arrays_case(("x", "M", "s"))[0], from_case=_arrays_case(("x", "M", "s"))[1])
+def na_one_implies_rank_one(case: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
+    """planted: NA(x) = 1 implies J is rank one.
+
+    Effective rank - 1 of J = Q diag(s) Q^T (top right singular vector x / ||x||) where the engine's NA is
+    1 to ALIGNED_TOL (0 elsewhere): any such J of effective rank > 1 refutes the claim."""
+    x = case[0]
+    sc = scores_from_jacobians(na_one_jacobian(*case)[None], x[None])
+    na_is_one = abs(sc["normal_alignment"][0] - 1.0) <= ALIGNED_TOL
+    return float(sc["effective_rank"][0] - 1.0) if na_is_one else 0.0
+
+
+planted_na_one_implies_rank_one = na_one_implies_rank_one.check
+"""Planted claim: 'NA(x) = 1 implies J is rank one' (registry check: the conjecture's search)."""
 
 
 # ----------------------------------------------------------------------------- D2
@@ -177,60 +198,81 @@ def check_centroid_vs_autograd(budget: Budget) -> CheckResult:
     return verdict(res, 1.0, detail="|mu_engine - mu_autograd|_max / (scale * matmul_tol)")
 
 
-def planted_centroid_row_sum(budget: Budget) -> CheckResult:
-    """Planted: the centroid computed as ``J 1`` (row sums) instead of ``J^T 1``, on square nets
-    (c = d so the shapes agree); compared against autograd exactly as the true centroid is."""
+def _square_net_cases():
+    """(W1, b1, W2, b2, X): a square net d -> 6 -> d (d in 2..4, ReLU hidden layer, biases) and 4 points."""
+    return st.integers(2, 4).flatmap(lambda d: st.tuples(
+        matrices(6, d), vectors(6), matrices(d, 6), vectors(d), matrices(4, d)))
+
+
+_ROW_SUM_CASE = _arrays_case(("W1", "b1", "W2", "b2", "X"))
+
+
+@conjecture(id="D2", strategy=_square_net_cases(), tol=1.0, expect="fails", planted=True, examples=(10, 100),
+            to_case=_ROW_SUM_CASE[0], from_case=_ROW_SUM_CASE[1])
+def centroid_row_sum(case: tuple) -> float:
+    """planted: the centroid as J 1 (row sums) instead of J^T 1.
+
+    On square nets (c = d, so the shapes agree): max |J 1 - autograd J^T 1| / (scale * matmul_tol(2, 6))."""
     import torch
 
-    rng = np.random.default_rng(budget.seed + 2)
-    res, cases = [], []
-    for _ in range(budget.n(10, 100)):
-        d = int(rng.integers(2, 5))
-        net = _random_net(rng, (d, 6, d))
-        X = rng.normal(size=(4, d))
-        J, _ = autograd_jacobian(net, X)
-        wrong = J.sum(axis=2)  # J 1
-        Xt = torch.as_tensor(X, dtype=torch.float64).requires_grad_(True)
-        (mu_ref,) = torch.autograd.grad(net.to_sequential()(Xt).sum(), Xt)
-        scale = np.abs(mu_ref.numpy()).max() + 1e-300
-        res.append(np.abs(wrong - mu_ref.numpy()).max() / scale / matmul_tol(2, 6))
-        cases.append({"weights": [l.weight for l in net.layers], "biases": [l.bias for l in net.layers], "X": X})
-    return verdict(res, 1.0, detail="planted J 1 vs autograd J^T 1", counterexample=lambda i: cases[i])
+    W1, b1, W2, b2, X = case
+    X = X.reshape(-1, W1.shape[1])
+    net = CPANetwork.from_arrays([W1.reshape(6, -1), W2.reshape(-1, 6)], [b1, b2])
+    J, _ = autograd_jacobian(net, X)
+    wrong = J.sum(axis=2)  # J 1
+    Xt = torch.as_tensor(X, dtype=torch.float64).requires_grad_(True)
+    (mu_ref,) = torch.autograd.grad(net.to_sequential()(Xt).sum(), Xt)
+    scale = np.abs(mu_ref.numpy()).max() + 1e-300
+    return float(np.abs(wrong - mu_ref.numpy()).max() / scale / matmul_tol(2, 6))
+
+
+planted_centroid_row_sum = centroid_row_sum.check
+"""Planted: the centroid computed as ``J 1`` instead of ``J^T 1`` (registry check: the conjecture's search)."""
 
 
 # ----------------------------------------------------------------------------- D3
-def _power_residuals(budget: Budget, radius_sign: float) -> tuple[list[float], list[dict]]:
+def power_residual(net: CPANetwork, X: np.ndarray, radius_sign: float) -> float | None:
     """For one ReLU layer (plus a linear read-out), compare the active pattern with the argmin over all
     2^K patterns of ``||x - W^T q||^2 - rho_q``, ``rho_q = ||W^T q||^2 + radius_sign * 2 b^T q``.
-    Residual: how much the active pattern's power distance exceeds the minimum, over the scale, plus
-    the engine's site / radius error against the oracle's."""
+    Residual (over matmul_tol): how much the active pattern's power distance exceeds the minimum, over
+    the scale, plus the engine's site / radius error against the oracle's. None when every point lies
+    on a boundary."""
+    W, b = net.layers[0].weight, net.layers[0].bias
+    d, K = W.shape[1], W.shape[0]
+    z = X @ W.T + b
+    keep = np.min(np.abs(z), axis=1) > 1e-9 * (1 + np.abs(z).max())  # no point on a boundary
+    X, z = X[keep], z[keep]
+    if X.shape[0] == 0:
+        return None
+    Q = np.array(list(itertools.product([0.0, 1.0], repeat=K)))  # (2^K, K)
+    sites = Q @ W  # (2^K, d): W^T q
+    rho = (sites**2).sum(axis=1) + radius_sign * 2.0 * (Q @ b)
+    power = ((X[:, None, :] - sites[None]) ** 2).sum(axis=2) - rho[None]  # (n, 2^K)
+    active = (z > 0).astype(float)
+    idx = np.array([int(np.flatnonzero((Q == a).all(axis=1))[0]) for a in active])
+    scale = 1.0 + (X**2).sum(axis=1) + np.abs(power).max(axis=1)
+    excess = (power[np.arange(len(idx)), idx] - power.min(axis=1)) / scale
+    geo = analyze(net, X, jacobian=False)
+    site_err = np.abs(geo.layer_sites[0] - sites[idx]).max(axis=1) / (1 + np.abs(sites).max())
+    rad_ref = (sites[idx] ** 2).sum(axis=1) + 2.0 * (active @ b)
+    rad_err = np.abs(geo.layer_radii[0] - rad_ref) / (1 + np.abs(rad_ref))
+    tol = matmul_tol(2, max(d, K))
+    return float(max(excess.max(), site_err.max(), rad_err.max())) / tol
+
+
+def _power_residuals(budget: Budget, radius_sign: float) -> tuple[list[float], list[dict]]:
+    """:func:`power_residual` on random one-layer nets (d <= 3, K <= 5) and 10 points each."""
     rng = np.random.default_rng(budget.seed + 3)
     res, cases = [], []
     for _ in range(budget.n(15, 200)):
         d, K = int(rng.integers(1, 4)), int(rng.integers(1, 6))
         net = _random_net(rng, (d, K, 2))
         X = rng.normal(size=(10, d)) * 2
-        W, b = net.layers[0].weight, net.layers[0].bias
-        z = X @ W.T + b
-        keep = np.min(np.abs(z), axis=1) > 1e-9 * (1 + np.abs(z).max())  # no point on a boundary
-        X, z = X[keep], z[keep]
-        if X.shape[0] == 0:
+        r = power_residual(net, X, radius_sign)
+        if r is None:
             continue
-        Q = np.array(list(itertools.product([0.0, 1.0], repeat=K)))  # (2^K, K)
-        sites = Q @ W  # (2^K, d): W^T q
-        rho = (sites**2).sum(axis=1) + radius_sign * 2.0 * (Q @ b)
-        power = ((X[:, None, :] - sites[None]) ** 2).sum(axis=2) - rho[None]  # (n, 2^K)
-        active = (z > 0).astype(float)
-        idx = np.array([int(np.flatnonzero((Q == a).all(axis=1))[0]) for a in active])
-        scale = 1.0 + (X**2).sum(axis=1) + np.abs(power).max(axis=1)
-        excess = (power[np.arange(len(idx)), idx] - power.min(axis=1)) / scale
-        geo = analyze(net, X, jacobian=False)
-        site_err = np.abs(geo.layer_sites[0] - sites[idx]).max(axis=1) / (1 + np.abs(sites).max())
-        rad_ref = (sites[idx] ** 2).sum(axis=1) + 2.0 * (active @ b)
-        rad_err = np.abs(geo.layer_radii[0] - rad_ref) / (1 + np.abs(rad_ref))
-        tol = matmul_tol(2, max(d, K))
-        res.append(float(max(excess.max(), site_err.max(), rad_err.max())) / tol)
-        cases.append({"W": W, "b": b, "X": X, "radius_sign": radius_sign})
+        res.append(r)
+        cases.append({"W": net.layers[0].weight, "b": net.layers[0].bias, "X": X, "radius_sign": radius_sign})
     return res, cases
 
 
@@ -240,8 +282,89 @@ def check_power_diagram_exhaustive(budget: Budget) -> CheckResult:
     return verdict(res, 1.0, detail="power-distance excess of the active pattern / tol (K <= 5, exhaustive)")
 
 
-def planted_power_radius_sign(budget: Budget) -> CheckResult:
-    """Planted: ``rho_q = ||W^T q||^2 - 2 b^T q``; the active pattern must then fail to be the argmin."""
-    res, cases = _power_residuals(budget, -1.0)
-    return verdict(res, 1.0, detail="planted radius sign", counterexample=lambda i: cases[i])
+def _one_layer_cases():
+    """(W, b, W2, b2, X): one ReLU layer d -> K (d <= 3, K <= 5) with biases, a read-out K -> 2, 10 points x != 0."""
+    return st.integers(1, 3).flatmap(lambda d: st.integers(1, 5).flatmap(lambda K: st.tuples(
+        matrices(K, d), vectors(K), matrices(2, K), vectors(2), points_for(d, 10))))
 
+
+_ONE_LAYER_CASE = _arrays_case(("W", "b", "W2", "b2", "X"))
+
+
+@conjecture(id="D3", strategy=_one_layer_cases(), tol=1.0, expect="fails", planted=True, examples=(15, 200),
+            to_case=_ONE_LAYER_CASE[0], from_case=_ONE_LAYER_CASE[1])
+def power_radius_sign(case: tuple) -> float:
+    """planted: rho_q = ||W^T q||^2 - 2 b^T q.
+
+    The active pattern must then fail to be the argmin of the power distance (:func:`power_residual`
+    with the radius sign flipped; 0 when every point lies on a boundary)."""
+    W, b, W2, b2, X = case
+    K = b.size
+    W, W2 = W.reshape(K, -1), W2.reshape(2, K)
+    net = CPANetwork.from_arrays([W, W2], [b, b2])
+    r = power_residual(net, X.reshape(-1, W.shape[1]), -1.0)
+    return 0.0 if r is None else r
+
+
+planted_power_radius_sign = power_radius_sign.check
+"""Planted: ``rho_q = ||W^T q||^2 - 2 b^T q`` (registry check: the conjecture's search)."""
+
+
+# ----------------------------------------------------------------------------- convolutional nets (issue 17)
+def _conv_case(budget: Budget):
+    """A small eval-mode conv net (convolutions with padding / stride / dilation / groups, batch norm,
+    leaky ReLU, max-pool, a residual block with PReLU, avg-pool, Linear) lowered from its nn.Module, its
+    points, and the autograd Jacobians of the module itself (never the engine)."""
+    from normalign.numerics.checks.definitions.conv_nets import small_conv_net, torch_jacobians
+
+    shape = (2, 7, 7)
+    module = small_conv_net(seed=budget.seed, in_shape=shape)
+    net = CPANetwork.from_module(module, shape)
+    X = np.random.default_rng(budget.seed).normal(size=(8, int(np.prod(shape))))
+    return module, shape, net, X, torch_jacobians(module, X, shape)
+
+
+def check_conv_scores_vs_autograd(budget: Budget) -> CheckResult:
+    """D1 on a convolutional / residual net: analyze's scores (explicit-J and Gram routes) against
+    ``scores_from_jacobians`` of torch autograd's J of the nn.Module; residual / SCORE_TOL."""
+    _, _, net, X, Jt = _conv_case(budget)
+    res = []
+    for jac in (True, False):
+        res += list(score_residuals(analyze(net, X, jacobian=jac, layer_sites=False).scores, Jt, X))
+    return verdict(res, 1.0, detail="max |score_engine - score(autograd J)| / tolerance (SCORE_TOL; effective rank "
+                   "2 (c-1) GRAM_SINGULAR_TOL; NA SCORE_TOL / gap), conv net with max-pool, batch norm, residual block")
+
+
+def score_residuals(scores: dict[str, np.ndarray], J: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Per point, the largest ``|score - score(J)| / tolerance`` over the D1 scores, against
+    ``scores_from_jacobians`` of an oracle ``J``: ``SCORE_TOL`` for the Frobenius ratio and PC1,
+    ``2 (c - 1) GRAM_SINGULAR_TOL`` for the effective rank (square roots of small eigenvalues), and
+    ``SCORE_TOL / gap`` for NA (``gap = (s_1^2 - s_2^2) / s_1^2`` of the oracle; NA skipped below 1e-3)."""
+    ref = scores_from_jacobians(J, X)
+    s = np.linalg.svd(J, compute_uv=False)
+    gap = (s[:, 0] ** 2 - (s[:, 1] ** 2 if s.shape[1] > 1 else 0.0)) / s[:, 0] ** 2
+    c = J.shape[1]
+    r = np.maximum(np.abs(scores["frobenius_ratio"] - ref["frobenius_ratio"]), np.abs(scores["pc1"] - ref["pc1"])) \
+        / SCORE_TOL
+    r = np.maximum(r, np.abs(scores["effective_rank"] - ref["effective_rank"]) / (2 * max(c - 1, 1) * GRAM_SINGULAR_TOL))
+    na = np.where(gap >= 1e-3, np.abs(scores["normal_alignment"] - ref["normal_alignment"]) * gap / SCORE_TOL, 0.0)
+    return np.maximum(r, na)
+
+
+def check_conv_layer_site_vs_autograd(budget: Budget) -> CheckResult:
+    """D3 on a convolutional net: the power-diagram site ``E^T q`` of the first activation layer (conv,
+    batch norm, leaky ReLU; ``q`` its slopes) against autograd's vector-Jacobian product of the module's
+    own conv + batch norm with ``q``; residual / (scale * matmul_tol)."""
+    import torch
+
+    module, shape, net, X, _ = _conv_case(budget)
+    geo = analyze(net, X, robustness=False)
+    xt = torch.from_numpy(X).requires_grad_(True)
+    z = module[1](module[0](xt.reshape((-1,) + shape)))
+    slope = module[2].negative_slope
+    q = torch.where(z > 0, 1.0, slope).detach()
+    (site,) = torch.autograd.grad(z, xt, q)
+    ref = site.numpy()
+    tol = matmul_tol(len(net.layers), max(net.widths))
+    return verdict([np.abs(geo.layer_sites[0] - ref).max() / (np.abs(ref).max() * tol)], 1.0,
+                   detail="|site_engine - autograd q^T dz/dx|_max / (scale * matmul_tol), first layer of a conv net")

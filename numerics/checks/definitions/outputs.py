@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from hypothesis import strategies as st
 from normalign.numerics.checks.definitions.engine_oracles import svd_scores
 from normalign.numerics.checks.definitions.reference import (
     Reference,
@@ -27,6 +28,7 @@ from normalign.numerics.checks.definitions.reference import (
     radius_from_sum,
     radius_scale,
     ratio,
+    reference,
 )
 from normalign.numerics.engine.geometry import (
     RegionGeometry,
@@ -39,6 +41,8 @@ from normalign.numerics.engine.scores import scores_from_gram
 from normalign.numerics.tolerances import GRAM_SINGULAR_TOL, SCORE_KAPPA_MAX, SCORE_TOL
 
 from normalign.checks import Budget, CheckResult, verdict
+from normalign.conjecture import Conjecture
+from normalign.strategies import cpa_networks, points_for
 
 
 def _both_routes(net: CPANetwork, X: np.ndarray) -> list[tuple[str, RegionGeometry]]:
@@ -68,6 +72,47 @@ def _worst(parts: dict[str, np.ndarray]) -> tuple[float, str]:
         if m > best or not name:
             best, name = m, k
     return best, name
+
+
+def output_cases():
+    """(net, X): a drawn CPA network (1-4 linear layers, width <= 7, ReLU or leaky ReLU, biases drawn)
+    and 1-4 points x != 0 (the shrinking counterpart of :func:`random_networks`)."""
+    return cpa_networks(min_layers=1, max_layers=4, max_width=7, activations=("relu", "leaky_relu")).flatmap(
+        lambda net: st.tuples(st.just(net), points_for(net.input_dim, st.integers(1, 4))))
+
+
+def interior_points(net: CPANetwork, X: np.ndarray) -> tuple[np.ndarray, Reference] | None:
+    """The points of X off every activation boundary and their torch reference (None: no point left),
+    as :func:`~normalign.numerics.checks.definitions.reference.interior_networks` keeps them."""
+    ref = reference(net, X)
+    keep = ~ref.on_boundary()
+    if not keep.any():
+        return None
+    if not keep.all():
+        X = X[keep]
+        ref = reference(net, X)
+    return X, ref
+
+
+def output_conjecture(tid: str, name: str, per_net: Callable[[CPANetwork, np.ndarray, Reference], tuple[float, str]],
+                      doc: str, examples: tuple[int, int] = (30, 300)) -> Conjecture:
+    """A planted conjecture on :func:`output_cases`: ``per_net``'s worst residual (tolerance units, so
+    tol = 1) at the drawn points off every activation boundary (0 when none is left), as in :func:`_run`."""
+    def residual(case: tuple[CPANetwork, np.ndarray]) -> float:
+        inside = interior_points(*case)
+        return 0.0 if inside is None else per_net(case[0], *inside)[0]
+
+    return Conjecture(id=tid, name=name, strategy=output_cases(), residual=residual, tol=1.0, expect="fails",
+                      planted=True, doc=doc, examples=examples, to_case=lambda case: net_case(*case),
+                      from_case=output_from_case)
+
+
+def output_from_case(c: dict[str, Any]) -> tuple[CPANetwork, np.ndarray]:
+    """Inverse of ``net_case``: the network and its points."""
+    net = CPANetwork.from_arrays([np.array(w, dtype=float) for w in c["weights"]],
+                                 [None if b is None else np.array(b, dtype=float) for b in c["biases"]],
+                                 c["activations"], float(c["negative_slope"]))
+    return net, np.asarray(c["X"], dtype=np.float64).reshape(-1, net.input_dim)
 
 
 # ----------------------------------------------------------------------------- D1: region maps
@@ -138,7 +183,7 @@ def check_analyze_scores_vs_svd(budget: Budget) -> CheckResult:
     return _run(budget, 12, per_net, "max |engine score - SVD score of autograd J| / tolerance, both routes")
 
 
-def _augmented(budget: Budget, planted: bool) -> CheckResult:
+def _augmented_per_net(planted: bool) -> Callable[[CPANetwork, np.ndarray, Reference], tuple[float, str]]:
     def per_net(net: CPANetwork, X: np.ndarray, ref: Reference) -> tuple[float, str]:
         W = np.concatenate([ref.J, ref.b[:, :, None]], axis=2)
         W_abs = np.concatenate([ref.J_abs, ref.b_abs[:, :, None]], axis=2)
@@ -152,9 +197,12 @@ def _augmented(budget: Budget, planted: bool) -> CheckResult:
             for k, v in score_residuals(got, W, a, W_abs).items():
                 parts[f"{route}: augmented {k}"] = v
         return _worst(parts)
+    return per_net
 
+
+def _augmented(budget: Budget, planted: bool) -> CheckResult:
     what = "planted augmented scores without b b^T" if planted else "engine augmented score"
-    return _run(budget, 13, per_net, f"max |{what} - SVD score of [J | b] at (x, 1)| / tolerance")
+    return _run(budget, 13, _augmented_per_net(planted), f"max |{what} - SVD score of [J | b] at (x, 1)| / tolerance")
 
 
 def check_analyze_augmented_vs_svd(budget: Budget) -> CheckResult:
@@ -163,10 +211,13 @@ def check_analyze_augmented_vs_svd(budget: Budget) -> CheckResult:
     return _augmented(budget, planted=False)
 
 
-def planted_augmented_without_bbt(budget: Budget) -> CheckResult:
-    """Planted: augmented scores from ``J J^T`` instead of ``W W^T = J J^T + b b^T`` (same oracle, same cases):
-    must be refuted, i.e. the cases have offsets large enough for the oracle to see the term."""
-    return _augmented(budget, planted=True)
+augmented_without_bbt = output_conjecture(
+    "D1", "augmented_without_bbt", _augmented_per_net(planted=True),
+    "planted: augmented scores from J J^T (the b b^T term of W W^T dropped), vs an SVD of [J | b] at (x, 1)")
+
+planted_augmented_without_bbt = augmented_without_bbt.check
+"""Planted: augmented scores from ``J J^T`` instead of ``W W^T = J J^T + b b^T`` (same oracle; the
+conjecture's search over drawn networks)."""
 
 
 # ----------------------------------------------------------------------------- D2
@@ -180,7 +231,7 @@ def check_offset_vs_autograd(budget: Budget) -> CheckResult:
     return _run(budget, 21, per_net, "max |engine b_x - (f(x) - J x)_autograd| / (tol * |.|-scale)")
 
 
-def _centroid_radius(budget: Budget, sign: float) -> CheckResult:
+def _centroid_radius_per_net(sign: float) -> Callable[[CPANetwork, np.ndarray, Reference], tuple[float, str]]:
     def per_net(net: CPANetwork, X: np.ndarray, ref: Reference) -> tuple[float, str]:
         rho = radius_from_sum(X, ref.mu, ref.f.sum(axis=1))
         mu_abs = ref.J_abs.sum(axis=1)
@@ -192,10 +243,13 @@ def _centroid_radius(budget: Budget, sign: float) -> CheckResult:
             parts[f"{route}: centroid radius"] = ratio(got - rho, ref.tol * scale)
             parts[f"{route}: centroid"] = ratio(geo.centroid - ref.mu, ref.tol * mu_abs)
         return _worst(parts)
+    return per_net
 
+
+def _centroid_radius(budget: Budget, sign: float) -> CheckResult:
     what = "engine" if sign > 0 else "planted ||mu||^2 - 2 1^T b"
-    return _run(budget, 22, per_net, f"max |{what} - oracle| / (tol * scale): centroid radius from 1^T f and "
-                "||x - mu||^2 (autograd mu), centroid")
+    return _run(budget, 22, _centroid_radius_per_net(sign), f"max |{what} - oracle| / (tol * scale): centroid radius "
+                "from 1^T f and ||x - mu||^2 (autograd mu), centroid")
 
 
 def check_centroid_radius_vs_forward(budget: Budget) -> CheckResult:
@@ -206,10 +260,12 @@ def check_centroid_radius_vs_forward(budget: Budget) -> CheckResult:
     return _centroid_radius(budget, +1.0)
 
 
-def planted_centroid_radius_sign(budget: Budget) -> CheckResult:
-    """Planted: centroid radius ``||mu||^2 - 2 1^T b`` (engine's mu and b), same oracle and cases: must be
-    refuted (the cases have 1^T b != 0)."""
-    return _centroid_radius(budget, -1.0)
+centroid_radius_sign = output_conjecture(
+    "D2", "centroid_radius_sign", _centroid_radius_per_net(-1.0),
+    "planted: centroid radius ||mu||^2 - 2 1^T b (engine's mu and b) vs 1^T f and ||x - mu||^2 (autograd mu)")
+
+planted_centroid_radius_sign = centroid_radius_sign.check
+"""Planted: centroid radius ``||mu||^2 - 2 1^T b`` (same oracle; the conjecture's search over drawn networks)."""
 
 
 def check_centroid_alignment_vs_autograd(budget: Budget) -> CheckResult:

@@ -197,9 +197,8 @@ def property_t1_ball(budget: Budget) -> CheckResult:
     return t1_ball.check(budget)
 
 
-def planted_property_t1c_constant(budget: Budget) -> CheckResult:
-    """Planted false: T1(c) loss with sqrt((c-1)/c): claimed as a lower bound; expected refuted."""
-    return planted_t1c_constant.check(budget)
+planted_property_t1c_constant = planted_t1c_constant.check
+"""Planted false: T1(c) loss with sqrt((c-1)/c): claimed as a lower bound; expected refuted."""
 
 
 def property_t1p(budget: Budget) -> CheckResult:
@@ -207,6 +206,5 @@ def property_t1p(budget: Budget) -> CheckResult:
     return t1p_rank_one.check(budget)
 
 
-def planted_property_t1p_no_x(budget: Budget) -> CheckResult:
-    """Planted false: the rank-one bound with R = alpha (||x|| forgotten); expected refuted."""
-    return planted_t1p_no_x.check(budget)
+planted_property_t1p_no_x = planted_t1p_no_x.check
+"""Planted false: the rank-one bound with R = alpha (||x|| forgotten); expected refuted."""

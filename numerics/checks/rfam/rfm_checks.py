@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from normalign.numerics import tolerances as tol
 from normalign.numerics.engine.threads import single_threaded
 
 from normalign.checks import Budget, CheckResult, verdict
+from normalign.conjecture import Conjecture
+from normalign.strategies import matrices
 
 Init = Literal["identity", "covariance"]
 Normalise = Literal["trace", "max"]
@@ -102,6 +106,13 @@ def _radial_model(rng: np.random.Generator, d: int, c: int):
     import torch
 
     a, b, e = rng.uniform(0.5, 2.0, c) * rng.choice([-1, 1], c), rng.uniform(0.05, 0.5, c), rng.uniform(-1, 1, c)
+    return radial_model(a, b, e)
+
+
+def radial_model(a: np.ndarray, b: np.ndarray, e: np.ndarray):
+    """``(f_torch, u_closed)`` of f_k(x) = a_k tanh(b_k ||x||^2 + e_k) (see :func:`_radial_model`)."""
+    import torch
+
     at, bt, et = (torch.tensor(v, dtype=torch.float64) for v in (a, b, e))
 
     def f_torch(x):  # x: (m, d)
@@ -125,6 +136,18 @@ def _autograd_jacobians(f_torch, X: np.ndarray, c: int) -> np.ndarray:
     return out
 
 
+def identity_residual(X: np.ndarray, f_torch, u_closed, c: int, weight_power: float) -> tuple[float, dict]:
+    """max |AGOP(autograd) - (1/n) sum ||u_i||^p x_i x_i^T| / mean(||u_i||^2 ||x_i||^2) on a radial model
+    (p = 2 is R1's identity); 0 when the scale is 0 (every u_i x_i = 0: both sides vanish)."""
+    n = X.shape[0]
+    G = agop(_autograd_jacobians(f_torch, X, c))  # oracle side: autograd
+    w = np.linalg.norm(u_closed(X), axis=1) ** weight_power
+    rhs = np.einsum("i,id,ie->de", w, X, X) / n
+    scale = float(np.mean(np.linalg.norm(u_closed(X), axis=1) ** 2 * (X**2).sum(axis=1)))
+    r = float(np.abs(G - rhs).max()) / scale if scale > 0 else 0.0
+    return r, {"n": n, "d": X.shape[1], "c": c, "X": X, "agop": G, "rhs": rhs}
+
+
 @single_threaded
 def _identity_residuals(budget: Budget, weight_power: float) -> CheckResult:
 
@@ -134,16 +157,51 @@ def _identity_residuals(budget: Budget, weight_power: float) -> CheckResult:
         n, d, c = int(rng.integers(1, 30)), int(rng.integers(1, 8)), int(rng.integers(1, 5))
         X = rng.standard_normal((n, d)) * rng.uniform(0.5, 2.0)
         f_torch, u_closed = _radial_model(rng, d, c)
-        G = agop(_autograd_jacobians(f_torch, X, c))  # oracle side: autograd
-        w = np.linalg.norm(u_closed(X), axis=1) ** weight_power
-        rhs = np.einsum("i,id,ie->de", w, X, X) / n
-        scale = float(np.mean(np.linalg.norm(u_closed(X), axis=1) ** 2 * (X**2).sum(axis=1)))
-        res.append(float(np.abs(G - rhs).max()) / scale)
-        cases.append({"n": n, "d": d, "c": c, "X": X, "agop": G, "rhs": rhs})
+        r, case = identity_residual(X, f_torch, u_closed, c, weight_power)
+        res.append(r)
+        cases.append(case)
     power = "||u_i||^2" if weight_power == 2 else f"||u_i||^{weight_power:g}"
     return verdict(np.array(res), tol.AGOP_IDENTITY_TOL,
                    detail=f"max |AGOP(autograd) - (1/n) sum {power} x_i x_i^T| / mean(||u_i||^2 ||x_i||^2) "
                    "on radial (normal-aligned) models", counterexample=lambda i: cases[i])
+
+
+def _radial_cases():
+    """(X, a, b, e): n <= 29 points in R^d (d <= 7), and a radial model with c <= 4 outputs:
+    |a_k| in [0.5, 2] with a sign, b_k in [0.05, 0.5], e_k in [-1, 1] (the draws of ``_radial_model``)."""
+    def model(c: int):
+        mag = arrays(np.float64, c, elements=st.floats(0.5, 2.0))
+        sign = arrays(np.float64, c, elements=st.sampled_from([-1.0, 1.0]))
+        return st.tuples(mag, sign, arrays(np.float64, c, elements=st.floats(0.05, 0.5)),
+                         arrays(np.float64, c, elements=st.floats(-1.0, 1.0)))
+    return st.tuples(st.integers(1, 29), st.integers(1, 7), st.integers(1, 4)).flatmap(
+        lambda t: st.tuples(matrices(t[0], t[1], bound=2.0), model(t[2])))
+
+
+def _radial_case(case) -> dict:
+    X, (mag, sign, b, e) = case
+    return {"X": X, "a": mag * sign, "b": b, "e": e}
+
+
+def _radial_from_case(c: dict):
+    a = np.asarray(c["a"], dtype=np.float64)
+    X = np.asarray(c["X"], dtype=np.float64)
+    return X.reshape(X.shape[0], -1), (np.abs(a), np.sign(a), np.asarray(c["b"], dtype=np.float64),
+                                       np.asarray(c["e"], dtype=np.float64))
+
+
+def _agop_norm_not_squared(case) -> float:
+    X, (mag, sign, b, e) = case
+    f_torch, u_closed = radial_model(mag * sign, b, e)
+    return identity_residual(X, f_torch, u_closed, b.size, 1.0)[0]
+
+
+agop_norm_not_squared = Conjecture(
+    id="R1", name="agop_norm_not_squared", strategy=_radial_cases(), residual=_agop_norm_not_squared,
+    tol=tol.AGOP_IDENTITY_TOL, expect="fails", planted=True, examples=(6, 40),
+    doc="planted: AGOP = (1/n) sum ||u_i|| x_i x_i^T (norm not squared) on radial (normal-aligned) models",
+    to_case=_radial_case, from_case=_radial_from_case)
+"""Planted R1 identity with ||u_i|| for ||u_i||^2 (autograd AGOP as the oracle)."""
 
 
 def check_agop_identity_numeric(budget: Budget) -> CheckResult:
@@ -151,9 +209,8 @@ def check_agop_identity_numeric(budget: Budget) -> CheckResult:
     return _identity_residuals(budget, 2.0)
 
 
-def planted_agop_identity_norm_not_squared(budget: Budget) -> CheckResult:
-    """Planted: AGOP = (1/n) sum ||u_i|| x_i x_i^T (norm not squared); must be refuted."""
-    return _identity_residuals(budget, 1.0)
+planted_agop_identity_norm_not_squared = single_threaded(agop_norm_not_squared.check)
+"""Planted: AGOP = (1/n) sum ||u_i|| x_i x_i^T (norm not squared); must be refuted (the conjecture's search)."""
 
 
 def boundary_case_residual(case: dict) -> float:

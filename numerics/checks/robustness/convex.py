@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from hypothesis import strategies as st
 
 # ----------------------------------------------------------------------------------------- helpers
 from normalign.numerics.checks.optimality.convex import (
@@ -36,6 +37,7 @@ from normalign.numerics.tolerances import (
 )
 
 from normalign.checks import Budget, CheckResult
+from normalign.conjecture import conjecture
 
 
 def check_t2a_robust_radius(budget: Budget) -> CheckResult:
@@ -305,18 +307,41 @@ def check_t2c_kernel(budget: Budget) -> CheckResult:
                    f"T2(c) on J x = v drawn without fixing the rank ({kinds}), exact rational oracle")
 
 
-def planted_t2c_rank_one_blind_to_perp(budget: Budget) -> CheckResult:
-    """Planted false: 'every rank-one J with J x = v is blind to x's orthogonal complement' (rank one
-    is not alignment: J = v (x / ||x||^2 + P q)^T has rank one and kernel (x/||x||^2 + P q)-perp).
-    Residual: the exact ||J P_perp||_F / ||J||_F of rank-one draws (claimed 0). Expected: refuted."""
-    rng = np.random.default_rng(budget.seed + 72)
-    p = part("rank-one J: exact ||J P_perp||_F / ||J||_F, claimed 0", 0.0)
-    k = 0
-    for _ in range(budget.n(6, 40)):
-        inst = t2c_instance(rng, "rank-one")
-        ex = t2c_exact(inst)
-        c = inst.J.shape[0]
-        p.add(ex["misalignment"] / ex["fro"], dict(kind=inst.kind, x=inst.x, v=inst.v,
-              J=[[str(e) for e in inst.J_exact.row(i)] for i in range(c)]))
-        k += 1
-    return combine([p], k, "planted T2(c): rank one implies blind to x-perp")
+def t2c_rank_one(x: np.ndarray, v: np.ndarray, q: np.ndarray) -> T2cInstance:
+    """The 'rank-one' :class:`T2cInstance` of integer vectors x != 0, v != 0 and q:
+    ``J = v (x / ||x||^2 + P q)^T`` with ``P = ||x||^2 I - x x^T``."""
+    import sympy as sp
+
+    xs, vs = sp.Matrix([int(t) for t in x]), sp.Matrix([int(t) for t in v])
+    X = int(xs.dot(xs))
+    P = X * sp.eye(len(x)) - xs * xs.T
+    Je = vs * xs.T / X + vs * (P * sp.Matrix([int(t) for t in q])).T
+    return T2cInstance("rank-one", np.asarray(x, dtype=np.float64), np.asarray(v, dtype=np.float64),
+                       np.array(Je.evalf(30).tolist(), dtype=np.float64), Je)
+
+
+def _int_vectors(n: int):
+    return st.lists(st.integers(-3, 3), min_size=n, max_size=n)
+
+
+def _t2c_rank_one_cases():
+    """(x, v, q): integer vectors in [-3, 3], x in Z^d (d in 2..6) and v in Z^c (c in 1..4) not zero."""
+    return st.tuples(st.integers(1, 4), st.integers(2, 6)).flatmap(lambda cd: st.tuples(
+        _int_vectors(cd[1]).filter(any), _int_vectors(cd[0]).filter(any), _int_vectors(cd[1])))
+
+
+@conjecture(id="T2", strategy=_t2c_rank_one_cases(), tol=0.0, expect="fails", planted=True, examples=(6, 40),
+            to_case=lambda case: {"x": list(case[0]), "v": list(case[1]), "q": list(case[2])},
+            from_case=lambda c: tuple([int(t) for t in c[k]] for k in ("x", "v", "q")))
+def t2c_rank_one_blind_to_perp(case: tuple[list[int], list[int], list[int]]) -> float:
+    """planted T2(c): every rank-one J with J x = v is blind to x's orthogonal complement.
+
+    Rank one is not alignment: J = v (x / ||x||^2 + P q)^T has rank one and kernel (x/||x||^2 + P q)-perp.
+    Residual: the exact ||J P_perp||_F / ||J||_F (sympy rationals; claimed 0)."""
+    ex = t2c_exact(t2c_rank_one(*(np.asarray(t) for t in case)))
+    return float(ex["misalignment"] / ex["fro"])
+
+
+planted_t2c_rank_one_blind_to_perp = t2c_rank_one_blind_to_perp.check
+"""Planted false: 'every rank-one J with J x = v is blind to x's orthogonal complement' (the conjecture's
+search over integer x, v, q; decided in exact arithmetic). Expected: refuted."""

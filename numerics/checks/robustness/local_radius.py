@@ -24,11 +24,13 @@ from normalign.numerics.checks.definitions.reference import (
     reference,
     torch_pass,
 )
+from normalign.numerics.checks.definitions.outputs import interior_points, output_cases, output_from_case
 from normalign.numerics.engine.geometry import analyze
 from normalign.numerics.engine.network import CPANetwork
 from normalign.numerics.tolerances import TIE_REL
 
 from normalign.checks import Budget, CheckResult, Outcome, verdict
+from normalign.conjecture import Conjecture
 
 
 def local_oracle(ref: Reference) -> dict[str, np.ndarray]:
@@ -86,10 +88,77 @@ def check_t2a_local_outputs(budget: Budget) -> CheckResult:
     return _local_outputs(budget, planted_flag=False)
 
 
-def planted_t2a_always_in_region(budget: Budget) -> CheckResult:
-    """Planted: 'the nearest point of the local decision boundary always lies in x's region' (so T2(a)'s
-    rho would always be exact): the engine's flag replaced by True, same oracle; must be refuted."""
-    return _local_outputs(budget, planted_flag=True)
+def _always_in_region(case: tuple[CPANetwork, np.ndarray]) -> float:
+    inside = interior_points(*case)
+    return 0.0 if inside is None else local_outputs_residual(case[0], *inside, planted_flag=True)[0]
+
+
+t2a_always_in_region = Conjecture(
+    id="T2", name="t2a_always_in_region", strategy=output_cases(), residual=_always_in_region, tol=1.0,
+    expect="fails", planted=True, examples=(30, 300), to_case=lambda case: net_case(*case),
+    from_case=output_from_case,
+    doc="planted: the nearest point of the local decision boundary always lies in x's region (flag forced True)")
+"""Planted: the engine's in-region flag replaced by True, against the forward-pass oracle, on drawn networks."""
+
+planted_t2a_always_in_region = t2a_always_in_region.check
+"""Planted: 'the nearest point of the local decision boundary always lies in x's region' (so T2(a)'s rho
+would always be exact): the conjecture's search over drawn networks; must be refuted."""
+
+
+def local_outputs_residual(net: CPANetwork, X: np.ndarray, ref: Reference, planted_flag: bool
+                           ) -> tuple[float, str, tuple[int, int, int]]:
+    """For one network and its interior points: the worst residual (tolerance units) of the radius, the
+    nearest point and the in-region flag over both routes of ``analyze``, what attained it, and the
+    counts of points whose boundary point is in the region, outside it, and with rho = inf."""
+    ora = local_oracle(ref)
+    fin = np.isfinite(ora["rho"])
+    flag_ref = np.zeros(X.shape[0], dtype=bool)
+    if fin.any():
+        flag_ref[fin] = in_region(net, X[fin], ora["x_star"][fin])
+        # x*'s own rounding: tol * kappa * (||x|| + rho); within that of an activation boundary the
+        # flag is not decided by float64 (e.g. x* = 0 in a bias-free network)
+        star_ref = reference(net, ora["x_star"][fin])
+        delta = ref.tol * ora["cond"][fin] * (np.linalg.norm(X[fin], axis=1) + ora["rho"][fin])
+        decided = np.ones(X.shape[0], dtype=bool)
+        decided[fin] = ~star_ref.undecided(delta)
+    else:
+        decided = np.ones(X.shape[0], dtype=bool)
+    counts = (int(np.sum(flag_ref & decided)), int(np.sum(~flag_ref & fin & decided)), int(np.sum(~fin)))
+    worst, where = 0.0, ""
+    with np.errstate(invalid="ignore"):  # inf - inf where rho = inf (handled by the np.where)
+        untied = fin & (ora["second"] - ora["rho"] > TIE_REL * ora["rho"])
+    for route, jac in (("explicit J", True), ("Gram route", False)):
+        geo = analyze(net, X, jacobian=jac, layer_sites=False)
+        if planted_flag:
+            geo.boundary_in_region = np.isfinite(geo.robustness_radius)
+        tol = ref.tol * ora["cond"]
+        with np.errstate(invalid="ignore"):
+            d_rho = np.where(fin, geo.robustness_radius - ora["rho"], 0.0)
+        parts = {
+            "radius": np.where(fin, ratio(d_rho, tol * ora["rho"]),
+                               np.where(np.isinf(geo.robustness_radius), 0.0, np.inf)),
+            "flag": np.where(decided & (geo.boundary_in_region != flag_ref), np.inf, 0.0),
+        }
+        scale = np.linalg.norm(X, axis=1) + np.where(fin, ora["rho"], 0.0)
+        dx = np.linalg.norm(geo.nearest_boundary - ora["x_star"], axis=1)
+        parts["point"] = np.where(untied, ratio(dx, tol * scale), 0.0)
+        # the engine's point is on the local model's decision boundary (class margin 0 there)
+        z = np.einsum("ncd,nd->nc", ref.J, geo.nearest_boundary) + ref.b
+        zs = np.abs(z).max(axis=1) + np.einsum("ncd,nd->nc", ref.J_abs, np.abs(geo.nearest_boundary)).max(axis=1) \
+            + ref.f_abs.max(axis=1)
+        if ref.f.shape[1] == 1:
+            margin = np.abs(z[:, 0])
+        else:
+            y = np.argmax(ref.f, axis=1)
+            zy = z[np.arange(len(y)), y]
+            zo = np.where(np.eye(z.shape[1], dtype=bool)[y], -np.inf, z).max(axis=1)
+            margin = np.abs(zy - zo)
+        parts["on local boundary"] = np.where(fin, ratio(margin, tol * zs), 0.0)
+        for k, v in parts.items():
+            m = float(np.max(np.where(np.isnan(v), np.inf, v))) if v.size else 0.0
+            if m > worst or not where:
+                worst, where = m, f"{route}: {k}"
+    return worst, where, counts
 
 
 def _local_outputs(budget: Budget, planted_flag: bool) -> CheckResult:
@@ -97,56 +166,8 @@ def _local_outputs(budget: Budget, planted_flag: bool) -> CheckResult:
     cases: list[dict[str, Any]] = []
     n_in = n_out = n_inf = 0
     for net, X, ref in interior_networks(budget, 41):
-        ora = local_oracle(ref)
-        fin = np.isfinite(ora["rho"])
-        flag_ref = np.zeros(X.shape[0], dtype=bool)
-        if fin.any():
-            flag_ref[fin] = in_region(net, X[fin], ora["x_star"][fin])
-            # x*'s own rounding: tol * kappa * (||x|| + rho); within that of an activation boundary the
-            # flag is not decided by float64 (e.g. x* = 0 in a bias-free network)
-            star_ref = reference(net, ora["x_star"][fin])
-            delta = ref.tol * ora["cond"][fin] * (np.linalg.norm(X[fin], axis=1) + ora["rho"][fin])
-            decided = np.ones(X.shape[0], dtype=bool)
-            decided[fin] = ~star_ref.undecided(delta)
-        else:
-            decided = np.ones(X.shape[0], dtype=bool)
-        n_in += int(np.sum(flag_ref & decided))
-        n_out += int(np.sum(~flag_ref & fin & decided))
-        n_inf += int(np.sum(~fin))
-        worst, where = 0.0, ""
-        with np.errstate(invalid="ignore"):  # inf - inf where rho = inf (handled by the np.where)
-            untied = fin & (ora["second"] - ora["rho"] > TIE_REL * ora["rho"])
-        for route, jac in (("explicit J", True), ("Gram route", False)):
-            geo = analyze(net, X, jacobian=jac, layer_sites=False)
-            if planted_flag:
-                geo.boundary_in_region = np.isfinite(geo.robustness_radius)
-            tol = ref.tol * ora["cond"]
-            with np.errstate(invalid="ignore"):
-                d_rho = np.where(fin, geo.robustness_radius - ora["rho"], 0.0)
-            parts = {
-                "radius": np.where(fin, ratio(d_rho, tol * ora["rho"]),
-                                   np.where(np.isinf(geo.robustness_radius), 0.0, np.inf)),
-                "flag": np.where(decided & (geo.boundary_in_region != flag_ref), np.inf, 0.0),
-            }
-            scale = np.linalg.norm(X, axis=1) + np.where(fin, ora["rho"], 0.0)
-            dx = np.linalg.norm(geo.nearest_boundary - ora["x_star"], axis=1)
-            parts["point"] = np.where(untied, ratio(dx, tol * scale), 0.0)
-            # the engine's point is on the local model's decision boundary (class margin 0 there)
-            z = np.einsum("ncd,nd->nc", ref.J, geo.nearest_boundary) + ref.b
-            zs = np.abs(z).max(axis=1) + np.einsum("ncd,nd->nc", ref.J_abs, np.abs(geo.nearest_boundary)).max(axis=1) \
-                + ref.f_abs.max(axis=1)
-            if ref.f.shape[1] == 1:
-                margin = np.abs(z[:, 0])
-            else:
-                y = np.argmax(ref.f, axis=1)
-                zy = z[np.arange(len(y)), y]
-                zo = np.where(np.eye(z.shape[1], dtype=bool)[y], -np.inf, z).max(axis=1)
-                margin = np.abs(zy - zo)
-            parts["on local boundary"] = np.where(fin, ratio(margin, tol * zs), 0.0)
-            for k, v in parts.items():
-                m = float(np.max(np.where(np.isnan(v), np.inf, v))) if v.size else 0.0
-                if m > worst or not where:
-                    worst, where = m, f"{route}: {k}"
+        worst, where, (i_in, i_out, i_inf) = local_outputs_residual(net, X, ref, planted_flag)
+        n_in, n_out, n_inf = n_in + i_in, n_out + i_out, n_inf + i_inf
         res.append(worst)
         cases.append({**net_case(net, X), "worst": where})
     detail = (f"T2(a) radius / nearest point / in-region flag vs autograd hyperplanes and a forward pass "

@@ -1,0 +1,441 @@
+"""Read networks from a torch ``nn.Module`` (torch.fx symbolic tracing) and from ONNX files (the ``onnx``
+package: graph and initializers only, nothing is executed) into a :class:`lowering.Graph`, then lower it to
+the engine's chain (:func:`normalign.numerics.engine.lowering.lower`).
+
+Weights are read as float64. Supported: Linear / Gemm / MatMul, Conv1d / Conv2d (stride, padding,
+dilation, groups), BatchNorm in eval mode, MaxPool, AvgPool (and adaptive / global average pooling),
+Flatten / Reshape, additions (residual skips), ReLU, LeakyReLU, PReLU, Identity, Dropout (inference: the
+identity), and element-wise affine ops with constants (Add, Sub, Mul, Div). Anything else is a
+:class:`NetworkError` naming the operation.
+"""
+
+from __future__ import annotations
+
+import operator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from normalign.numerics.engine.lowering import Graph, Op, lower
+from normalign.numerics.engine.network import CPANetwork, NetworkError
+
+
+def from_module(module: Any, input_shape: tuple[int, ...]) -> CPANetwork:
+    """The exact chain of an ``nn.Module`` (one input of shape ``input_shape`` without the batch)."""
+    return lower(module_graph(module, input_shape))
+
+
+def from_onnx(path: str | Path) -> CPANetwork:
+    """The exact chain of an ONNX model file."""
+    return lower(onnx_graph(path))
+
+
+def parse_shape(text: str | None) -> tuple[int, ...]:
+    """``"1,28,28"`` -> (1, 28, 28) (positive integers); None is an error naming the option."""
+    if text is None:
+        raise NetworkError("--module needs --input-shape (one input's shape without the batch, e.g. 1,28,28)")
+    try:
+        shape = tuple(int(v) for v in str(text).replace("x", ",").split(","))
+    except ValueError:
+        raise NetworkError(f"--input-shape must be integers separated by commas, got {text!r}") from None
+    if not shape or any(v < 1 for v in shape):
+        raise NetworkError(f"--input-shape must be positive integers, got {text!r}")
+    return shape
+
+
+def from_factory(spec: str, weights: str | Path | None, input_shape: tuple[int, ...]) -> CPANetwork:
+    """``spec = "path/to/file.py:factory"``: run that file (it is the user's own code) and call
+    ``factory()`` for an ``nn.Module``; load ``weights`` (a state dict saved with ``torch.save``, read with
+    ``weights_only=True``) into it unless None; eval mode; then :func:`from_module`."""
+    import importlib.util
+
+    import torch
+
+    path, sep, name = str(spec).rpartition(":")
+    if not sep or not path or not name.isidentifier():
+        raise NetworkError(f"--module must be FILE.py:FACTORY, got {spec!r}")
+    if not Path(path).is_file():
+        raise NetworkError(f"no such module file: {path}")
+    mod_spec = importlib.util.spec_from_file_location("_normalign_user_model", path)
+    if mod_spec is None or mod_spec.loader is None:
+        raise NetworkError(f"cannot import {path} as Python")
+    user = importlib.util.module_from_spec(mod_spec)
+    try:
+        mod_spec.loader.exec_module(user)
+        factory = getattr(user, name)
+        module = factory()
+    except AttributeError:
+        raise NetworkError(f"{path} defines no {name!r}") from None
+    except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
+        raise NetworkError(f"{spec}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    if not isinstance(module, torch.nn.Module):
+        raise NetworkError(f"{spec} returned {type(module).__name__}, not a torch.nn.Module")
+    module = module.double()  # before loading: float64 weights must not pass through float32 parameters
+    if weights is not None:
+        try:
+            sd = torch.load(weights, map_location="cpu", weights_only=True)
+            module.load_state_dict(sd)
+        except Exception as exc:  # noqa: BLE001 - torch raises many types for a bad file or mismatched keys
+            raise NetworkError(f"cannot load {weights} into {spec}: "
+                               f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    return from_module(module.eval(), input_shape)
+
+
+# ----------------------------------------------------------------------------- torch
+def _np(t: Any) -> np.ndarray:
+    """A torch tensor as a float64 numpy array (a copy)."""
+    import torch
+
+    return t.detach().cpu().to(dtype=torch.float64).numpy().copy()
+
+
+def _pair(v: Any) -> tuple[int, int]:
+    return (int(v[0]), int(v[1])) if isinstance(v, (tuple, list)) else (int(v), int(v))
+
+
+def _conv_params(m: Any, where: str) -> dict:
+    import torch.nn as nn
+
+    if m.padding_mode != "zeros":
+        raise NetworkError(f"{where}: padding_mode {m.padding_mode!r} is not supported (only 'zeros')")
+    one_d = isinstance(m, nn.Conv1d)
+    w = _np(m.weight)
+    k = w.shape[2:]
+    dil = (1, int(m.dilation[0])) if one_d else _pair(m.dilation)
+    if isinstance(m.padding, str):
+        ks = (1, k[0]) if one_d else k
+        tot = [0, 0] if m.padding == "valid" else [dil[i] * (ks[i] - 1) for i in range(2)]
+        pads = (tot[0] // 2, tot[0] - tot[0] // 2, tot[1] // 2, tot[1] - tot[1] // 2)
+    else:
+        p = (0, int(m.padding[0])) if one_d else _pair(m.padding)
+        pads = (p[0], p[0], p[1], p[1])
+    return {"weight": w[:, :, None, :] if one_d else w, "bias": None if m.bias is None else _np(m.bias),
+            "stride": (1, int(m.stride[0])) if one_d else _pair(m.stride), "pads": pads, "dilation": dil,
+            "groups": int(m.groups)}
+
+
+def _pool_params(kernel: Any, stride: Any, padding: Any, one_d: bool, dilation: Any = 1, ceil: bool = False) -> dict:
+    if one_d:
+        k = int(kernel[0] if isinstance(kernel, (tuple, list)) else kernel)
+        s = k if stride is None or stride == [] else int(stride[0] if isinstance(stride, (tuple, list)) else stride)
+        p = int(padding[0] if isinstance(padding, (tuple, list)) else padding)
+        d = int(dilation[0] if isinstance(dilation, (tuple, list)) else dilation)
+        return {"kernel": (1, k), "stride": (1, s), "pads": (0, 0, p, p), "dilation": (1, d), "ceil_mode": bool(ceil)}
+    k = _pair(kernel)
+    s = k if stride is None or stride == [] else _pair(stride)
+    p = _pair(padding)
+    return {"kernel": k, "stride": s, "pads": (p[0], p[0], p[1], p[1]), "dilation": _pair(dilation),
+            "ceil_mode": bool(ceil)}
+
+
+def _module_op(name: str, m: Any, x: str, where: str) -> Op:
+    import torch.nn as nn
+
+    if isinstance(m, nn.Linear):
+        return Op(name, "linear", (x,), {"W": _np(m.weight), "b": None if m.bias is None else _np(m.bias)}, where)
+    if isinstance(m, (nn.Conv1d, nn.Conv2d)):
+        return Op(name, "conv", (x,), _conv_params(m, where), where)
+    if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        if m.training or not m.track_running_stats or m.running_mean is None:
+            raise NetworkError(f"{where}: {type(m).__name__} must be in eval mode with running statistics "
+                               "(call module.eval())")
+        scale = 1.0 / np.sqrt(_np(m.running_var) + float(m.eps))
+        gamma = _np(m.weight) if m.weight is not None else np.ones_like(scale)
+        beta = _np(m.bias) if m.bias is not None else np.zeros_like(scale)
+        return Op(name, "scale_shift", (x,), {"scale": gamma * scale, "shift": beta - _np(m.running_mean) * gamma * scale,
+                                              "channel": True}, where)
+    if isinstance(m, (nn.MaxPool1d, nn.MaxPool2d)):
+        if m.return_indices:
+            raise NetworkError(f"{where}: MaxPool with return_indices is not supported")
+        return Op(name, "maxpool", (x,), _pool_params(m.kernel_size, m.stride, m.padding, isinstance(m, nn.MaxPool1d),
+                                                      m.dilation, m.ceil_mode), where)
+    if isinstance(m, (nn.AvgPool1d, nn.AvgPool2d)):
+        if getattr(m, "divisor_override", None):
+            raise NetworkError(f"{where}: AvgPool with divisor_override is not supported")
+        p = _pool_params(m.kernel_size, m.stride, m.padding, isinstance(m, nn.AvgPool1d), 1, m.ceil_mode)
+        p["count_include_pad"] = bool(m.count_include_pad)
+        return Op(name, "avgpool", (x,), p, where)
+    if isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
+        o = m.output_size
+        hw = (1, int(o[0] if isinstance(o, (tuple, list)) else o)) if isinstance(m, nn.AdaptiveAvgPool1d) else _pair(o)
+        if None in hw:
+            raise NetworkError(f"{where}: adaptive pooling with output size None is not supported")
+        return Op(name, "avgpool", (x,), {"adaptive": hw}, where)
+    if isinstance(m, nn.Flatten):
+        if m.start_dim != 1 or m.end_dim != -1:
+            raise NetworkError(f"{where}: only Flatten(start_dim=1, end_dim=-1) is supported")
+        return Op(name, "reshape", (x,), {"shape": (-1,)}, where)
+    if isinstance(m, nn.ReLU):
+        return Op(name, "relu", (x,), {}, where)
+    if isinstance(m, nn.LeakyReLU):
+        return Op(name, "leaky_relu", (x,), {"slope": float(m.negative_slope)}, where)
+    if isinstance(m, nn.PReLU):
+        return Op(name, "prelu", (x,), {"slope": _np(m.weight), "channel": True}, where)
+    if isinstance(m, (nn.Identity, nn.Dropout)):
+        if isinstance(m, nn.Dropout) and m.training and m.p > 0:
+            raise NetworkError(f"{where}: Dropout in training mode is random (call module.eval())")
+        return Op(name, "identity", (x,), {}, where)
+    raise NetworkError(f"unsupported layer {type(m).__name__} ({where})")
+
+
+def module_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
+    """The graph of an ``nn.Module`` by ``torch.fx.symbolic_trace`` (its Python code runs on proxies;
+    weights are read from the module as float64)."""
+    import torch
+    import torch.fx
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    if not isinstance(module, nn.Module):
+        raise NetworkError(f"expected a torch.nn.Module, got {type(module).__name__}")
+    try:
+        gm = torch.fx.symbolic_trace(module)
+    except Exception as exc:  # noqa: BLE001 - tracing raises many types (data-dependent control flow, ...)
+        raise NetworkError(f"cannot trace {type(module).__name__} with torch.fx: "
+                           f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    mods = dict(gm.named_modules())
+    ops: list[Op] = []
+    inp, out = None, None
+    alias: dict[str, str] = {}
+    consts: dict[str, np.ndarray] = {}
+    sizes: set[str] = set()
+
+    def val(a: Any) -> str:
+        if not isinstance(a, torch.fx.Node):
+            raise NetworkError(f"expected a tensor argument, got {a!r}")
+        return alias.get(a.name, a.name)
+
+    for node in gm.graph.nodes:
+        name, where = node.name, f"{node.op} {node.target}"
+        if node.op == "placeholder":
+            if inp is not None:
+                raise NetworkError("the module takes more than one input; the engine needs one")
+            inp = name
+        elif node.op == "output":
+            res = node.args[0]
+            if not isinstance(res, torch.fx.Node):
+                raise NetworkError("the module must return one tensor")
+            out = val(res)
+        elif node.op == "get_attr":
+            t = gm
+            for part in str(node.target).split("."):
+                t = getattr(t, part)
+            consts[name] = _np(t)
+        elif node.op == "call_module":
+            m = mods[str(node.target)]
+            if len(node.args) != 1 or node.kwargs:
+                raise NetworkError(f"{where}: a module called with {len(node.args)} arguments")
+            if isinstance(m, (nn.Sequential,)):
+                raise NetworkError(f"{where}: unexpected container module")
+            ops.append(_module_op(name, m, val(node.args[0]), f"{node.target} ({type(m).__name__})"))
+        elif node.op in ("call_function", "call_method"):
+            f = node.target
+            a, kw = node.args, node.kwargs
+            if f in (operator.add, operator.iadd, torch.add, "add", "add_"):
+                if kw:
+                    raise NetworkError(f"{where}: add with keyword arguments ({sorted(kw)}) is not supported")
+                x, y = a[0], a[1]
+                if isinstance(x, torch.fx.Node) and isinstance(y, torch.fx.Node) and y.name not in consts \
+                        and x.name not in consts:
+                    ops.append(Op(name, "add", (val(x), val(y)), {}, where))
+                else:
+                    if not isinstance(x, torch.fx.Node) or x.name in consts:
+                        x, y = y, x
+                    c = consts[y.name] if isinstance(y, torch.fx.Node) else np.asarray(float(y))
+                    ops.append(Op(name, "add", (val(x),), {"const": c}, where))
+            elif f in (torch.relu, F.relu, "relu", "relu_"):
+                ops.append(Op(name, "relu", (val(a[0]),), {}, where))
+            elif f is F.leaky_relu or f == "leaky_relu":
+                slope = a[1] if len(a) > 1 else kw.get("negative_slope", 0.01)
+                ops.append(Op(name, "leaky_relu", (val(a[0]),), {"slope": float(slope)}, where))
+            elif f in (torch.flatten, "flatten"):
+                start = a[1] if len(a) > 1 else kw.get("start_dim", 0 if f is torch.flatten else 0)
+                end = a[2] if len(a) > 2 else kw.get("end_dim", -1)
+                if start != 1 or end != -1:
+                    raise NetworkError(f"{where}: only flatten(x, 1) is supported (got start_dim={start}, "
+                                       f"end_dim={end})")
+                ops.append(Op(name, "reshape", (val(a[0]),), {"shape": (-1,)}, where))
+            elif f in ("view", "reshape") or f is torch.reshape:
+                dims = a[1] if len(a) == 2 and isinstance(a[1], (tuple, list)) else a[1:]
+                if not dims or not (isinstance(dims[0], torch.fx.Node) and dims[0].name in sizes or dims[0] in (-1,)):
+                    raise NetworkError(f"{where}: reshape must keep the batch dimension (x.view(x.size(0), ...))")
+                rest = tuple(int(v) for v in dims[1:])
+                ops.append(Op(name, "reshape", (val(a[0]),), {"shape": rest or (-1,)}, where))
+            elif f == "size" and len(a) == 2 and a[1] == 0:
+                sizes.add(name)
+            elif f in (F.max_pool2d, F.max_pool1d):
+                if kw.get("return_indices"):
+                    raise NetworkError(f"{where}: max_pool with return_indices is not supported")
+                args = list(a[1:]) + [None] * 6
+                ops.append(Op(name, "maxpool", (val(a[0]),), _pool_params(
+                    kw.get("kernel_size", args[0]), kw.get("stride", args[1]), kw.get("padding", args[2] or 0),
+                    f is F.max_pool1d, kw.get("dilation", args[3] or 1), kw.get("ceil_mode", args[4] or False)), where))
+            elif f in (F.avg_pool2d, F.avg_pool1d):
+                args = list(a[1:]) + [None] * 6
+                p = _pool_params(kw.get("kernel_size", args[0]), kw.get("stride", args[1]),
+                                 kw.get("padding", args[2] or 0), f is F.avg_pool1d, 1, kw.get("ceil_mode", args[3] or False))
+                cip = kw.get("count_include_pad", True if args[4] is None else args[4])
+                p["count_include_pad"] = bool(cip)
+                ops.append(Op(name, "avgpool", (val(a[0]),), p, where))
+            elif f in (F.dropout, "contiguous") or f is torch.nn.functional.dropout:
+                ops.append(Op(name, "identity", (val(a[0]),), {}, where))
+            else:
+                fname = getattr(f, "__name__", str(f))
+                raise NetworkError(f"unsupported operation {fname} ({node.op})")
+        else:  # pragma: no cover - fx has no other node kinds
+            raise NetworkError(f"unsupported fx node {node.op}")
+    if inp is None or out is None:
+        raise NetworkError("the traced module has no input or no output")
+    return Graph(inp, tuple(input_shape), ops, out)
+
+
+# ----------------------------------------------------------------------------- ONNX
+def onnx_graph(path: str | Path) -> Graph:
+    """The graph of an ONNX file: nodes and initializers read with the ``onnx`` package (checked by
+    ``onnx.checker``); nothing is executed."""
+    import onnx
+    from onnx import numpy_helper
+
+    try:
+        model = onnx.load(str(path))
+        onnx.checker.check_model(model)
+    except Exception as exc:  # noqa: BLE001 - protobuf decode errors, ValidationError, ...
+        raise NetworkError(f"cannot read {path} as an ONNX model: "
+                           f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    g = model.graph
+    consts: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in g.initializer}
+    data_inputs = [i for i in g.input if i.name not in consts]
+    if len(data_inputs) != 1:
+        raise NetworkError(f"{path}: the model has {len(data_inputs)} data inputs; the engine needs one")
+    if len(g.output) != 1:
+        raise NetworkError(f"{path}: the model has {len(g.output)} outputs; the engine needs one")
+    x0 = data_inputs[0]
+    dims = x0.type.tensor_type.shape.dim
+    shape = []
+    for d in list(dims)[1:]:
+        if not d.HasField("dim_value") or d.dim_value < 1:
+            raise NetworkError(f"{path}: input {x0.name!r} needs fixed sizes after the batch dimension")
+        shape.append(int(d.dim_value))
+    if len(dims) < 2:
+        raise NetworkError(f"{path}: input {x0.name!r} must have a batch dimension and at least one more")
+    ops: list[Op] = []
+    for node in g.node:
+        where = f"{node.op_type} node {node.name or node.output[0]!r}"
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type == "Constant":
+            if "value" not in attrs:
+                raise NetworkError(f"{where}: only Constant with a tensor 'value' is supported")
+            consts[node.output[0]] = numpy_helper.to_array(attrs["value"]).astype(np.float64)
+            continue
+        ops.extend(_onnx_op(node, attrs, consts, where))
+    return Graph(x0.name, tuple(shape), ops, g.output[0].name)
+
+
+def _onnx_op(node: Any, at: dict, consts: dict[str, np.ndarray], where: str) -> list[Op]:
+    t, ins, out = node.op_type, [i for i in node.input], node.output[0]
+    used_outputs = [o for o in node.output[1:] if o]
+
+    def const(i: int) -> np.ndarray:
+        if i >= len(ins) or ins[i] not in consts:
+            raise NetworkError(f"{where}: input {i} must be an initializer or a Constant")
+        return consts[ins[i]]
+
+    def data(i: int) -> str:
+        if ins[i] in consts:
+            raise NetworkError(f"{where}: input {i} must be computed from the network's input, not a constant")
+        return ins[i]
+
+    def pads2(k: int) -> tuple[int, int, int, int]:
+        if at.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+            raise NetworkError(f"{where}: auto_pad {at['auto_pad']!r} is not supported (give explicit pads)")
+        p = list(at.get("pads", [0] * 2 * k))
+        return (0, 0, p[0], p[1]) if k == 1 else (p[0], p[2], p[1], p[3])
+
+    def two(v: Any, k: int, default: int) -> tuple[int, int]:
+        v = list(v) if v is not None else [default] * k
+        return (1, int(v[0])) if k == 1 else (int(v[0]), int(v[1]))
+
+    if used_outputs and t not in ("Dropout",):
+        raise NetworkError(f"{where}: extra outputs {used_outputs} are not supported")
+    if t in ("Identity", "Dropout"):
+        return [Op(out, "identity", (data(0),), {}, where)]
+    if t == "Relu":
+        return [Op(out, "relu", (data(0),), {}, where)]
+    if t == "LeakyRelu":
+        return [Op(out, "leaky_relu", (data(0),), {"slope": float(at.get("alpha", 0.01))}, where)]
+    if t == "PRelu":
+        return [Op(out, "prelu", (data(0),), {"slope": const(1)}, where)]
+    if t == "Conv":
+        w = const(1)
+        k = w.ndim - 2
+        if k not in (1, 2):
+            raise NetworkError(f"{where}: only 1-d and 2-d convolutions are supported")
+        b = const(2) if len(ins) > 2 and ins[2] else None
+        return [Op(out, "conv", (data(0),), {
+            "weight": w[:, :, None, :] if k == 1 else w, "bias": b, "stride": two(at.get("strides"), k, 1),
+            "pads": pads2(k), "dilation": two(at.get("dilations"), k, 1), "groups": int(at.get("group", 1))}, where)]
+    if t in ("MaxPool", "AveragePool"):
+        ks = list(at["kernel_shape"])
+        k = len(ks)
+        if k not in (1, 2):
+            raise NetworkError(f"{where}: only 1-d and 2-d pooling is supported")
+        p = {"kernel": two(ks, k, 1), "stride": two(at.get("strides"), k, 1), "pads": pads2(k),
+             "ceil_mode": bool(at.get("ceil_mode", 0))}
+        if t == "MaxPool":
+            if at.get("storage_order", 0):
+                raise NetworkError(f"{where}: storage_order = 1 is not supported")
+            p["dilation"] = two(at.get("dilations"), k, 1)
+            return [Op(out, "maxpool", (data(0),), p, where)]
+        if at.get("dilations") and any(int(v) != 1 for v in at["dilations"]):
+            raise NetworkError(f"{where}: dilated average pooling is not supported")
+        p["count_include_pad"] = bool(at.get("count_include_pad", 0))
+        return [Op(out, "avgpool", (data(0),), p, where)]
+    if t == "GlobalAveragePool":
+        return [Op(out, "avgpool", (data(0),), {"adaptive": (1, 1), "global": True}, where)]
+    if t == "BatchNormalization":
+        if at.get("training_mode", 0):
+            raise NetworkError(f"{where}: BatchNormalization in training mode is not supported")
+        gamma, beta, mean, var = const(1), const(2), const(3), const(4)
+        s = gamma / np.sqrt(var + float(at.get("epsilon", 1e-5)))
+        return [Op(out, "scale_shift", (data(0),), {"scale": s, "shift": beta - mean * s, "channel": True}, where)]
+    if t == "Gemm":
+        if at.get("transA", 0):
+            raise NetworkError(f"{where}: Gemm with transA = 1 is not supported")
+        B = const(1)
+        W = float(at.get("alpha", 1.0)) * (B if at.get("transB", 0) else B.T)
+        b = float(at.get("beta", 1.0)) * np.broadcast_to(const(2), (W.shape[0],)) if len(ins) > 2 and ins[2] else None
+        return [Op(out, "linear", (data(0),), {"W": W, "b": b}, where)]
+    if t == "MatMul":
+        B = const(1)
+        if B.ndim != 2:
+            raise NetworkError(f"{where}: MatMul with a {B.ndim}-d constant is not supported")
+        return [Op(out, "linear", (data(0),), {"W": B.T.copy(), "b": None}, where)]
+    if t in ("Add", "Sub", "Mul", "Div"):
+        if t == "Add" and ins[0] not in consts and ins[1] not in consts:
+            return [Op(out, "add", (ins[0], ins[1]), {}, where)]
+        ci = 1 if ins[1] in consts else 0
+        c, x = consts.get(ins[ci]), ins[1 - ci]
+        if c is None or x in consts:
+            raise NetworkError(f"{where}: {t} of two computed values is not supported (not affine)")
+        if t == "Add":
+            return [Op(out, "add", (x,), {"const": c}, where)]
+        if t == "Sub":
+            return [Op(out, "add", (x,), {"const": -c}, where)] if ci == 1 else \
+                [Op(out, "scale_shift", (x,), {"scale": np.asarray(-1.0), "shift": c}, where)]
+        if t == "Mul":
+            return [Op(out, "scale_shift", (x,), {"scale": c, "shift": np.asarray(0.0)}, where)]
+        if ci == 0:
+            raise NetworkError(f"{where}: division by a computed value is not supported (not affine)")
+        return [Op(out, "scale_shift", (x,), {"scale": 1.0 / c, "shift": np.asarray(0.0)}, where)]
+    if t == "Flatten":
+        if int(at.get("axis", 1)) != 1:
+            raise NetworkError(f"{where}: Flatten with axis != 1 is not supported")
+        return [Op(out, "reshape", (data(0),), {"shape": (-1,)}, where)]
+    if t == "Reshape":
+        target = [int(v) for v in const(1).reshape(-1)]
+        if not target or target[0] not in (0, -1, 1) or (target[0] == -1 and -1 in target[1:]):
+            raise NetworkError(f"{where}: reshape to {target} must keep the batch dimension first")
+        if 0 in target[1:]:
+            raise NetworkError(f"{where}: reshape with 0 (copy a dimension) after the batch is not supported")
+        return [Op(out, "reshape", (data(0),), {"shape": tuple(target[1:]) or (-1,)}, where)]
+    raise NetworkError(f"unsupported ONNX operation {t} ({where})")

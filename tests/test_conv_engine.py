@@ -1,0 +1,307 @@
+"""The engine on convolutional and residual networks read from an nn.Module (issue 17).
+
+Oracles (never the engine itself): torch running the module in float64 (forward), torch autograd
+(``jacrev``: J, b = f - J x, centroids, first-layer sites), ``scores_from_jacobians`` on the autograd J,
+and torch's own activation pattern (signs at every ReLU / LeakyReLU / PReLU and max-pool argmax indices,
+from forward hooks) for the region half-spaces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from normalign.numerics.checks.definitions.conv_nets import (
+    raw_skip_net,
+    small_conv1d_net,
+    small_conv_net,
+    torch_forward,
+    torch_jacobians,
+    torch_patterns,
+)
+from normalign.numerics.engine.geometry import analyze, region_maps
+from normalign.numerics.engine.network import CPANetwork, NetworkError
+from normalign.numerics.engine.regions import region_polytope
+from normalign.numerics.checks.definitions.engine_oracles import score_residuals
+from normalign.numerics.tolerances import matmul_tol
+
+NETS = {"conv2d": (small_conv_net, (2, 9, 9)), "conv1d": (small_conv1d_net, (2, 16)), "raw_skip": (raw_skip_net, (1, 5, 5))}
+
+
+@pytest.fixture(scope="module", params=sorted(NETS))
+def case(request):
+    make, shape = NETS[request.param]
+    module = make()
+    net = CPANetwork.from_module(module, shape)
+    X = np.random.default_rng(1).normal(size=(24, int(np.prod(shape))))
+    J = torch_jacobians(module, X, shape)
+    return module, shape, net, X, J
+
+
+def _tol(net: CPANetwork) -> float:
+    """Products of len(layers) maps of width <= max(widths), relative to the scale of the result."""
+    return matmul_tol(len(net.layers), max(net.widths))
+
+
+def test_forward_matches_torch(case) -> None:
+    module, shape, net, X, _ = case
+    f = torch_forward(module, X, shape)
+    assert np.abs(net.forward(X) - f).max() <= _tol(net) * (1 + np.abs(f).max())
+
+
+def test_region_maps_match_autograd(case) -> None:
+    module, shape, net, X, Jt = case
+    J, b = region_maps(net, X)
+    f = torch_forward(module, X, shape)
+    assert np.abs(J - Jt).max() <= _tol(net) * np.abs(Jt).max()
+    bt = f - np.einsum("ncd,nd->nc", Jt, X)
+    assert np.abs(b - bt).max() <= _tol(net) * (1 + np.abs(f).max())
+
+
+@pytest.mark.parametrize("jacobian", [True, False])
+def test_analyze_matches_autograd(case, jacobian: bool) -> None:
+    """Scores (D1, against ``scores_from_jacobians`` of the autograd J, per-score tolerances of
+    ``score_residuals``), centroid and offset (D2), T2(a) local radius, all against the autograd J."""
+    module, shape, net, X, Jt = case
+    geo = analyze(net, X, jacobian=jacobian)
+    assert np.all(score_residuals(geo.scores, Jt, X) <= 1.0)
+    assert np.abs(geo.centroid - Jt.sum(axis=1)).max() <= _tol(net) * np.abs(Jt).sum(axis=1).max()
+    f = torch_forward(module, X, shape)
+    assert np.abs(geo.offset - (f - np.einsum("ncd,nd->nc", Jt, X))).max() <= _tol(net) * (1 + np.abs(f).max())
+    # T2(a): min over k != y of (f_y - f_k) / ||J_y - J_k||, from the autograd J
+    y = f.argmax(axis=1)
+    rows = np.arange(len(X))
+    gaps = f[rows, y][:, None] - f
+    dj = np.linalg.norm(Jt[rows, y][:, None, :] - Jt, axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(np.arange(f.shape[1])[None] == y[:, None], np.inf, gaps / dj)
+    rho = ratio.min(axis=1)
+    assert np.allclose(geo.robustness_radius, rho, rtol=1e-9, atol=0)
+
+
+def test_first_layer_site_matches_autograd(case) -> None:
+    """D3: layer 1's power-diagram site E^T q with q its slopes, against autograd's vjp of the module's
+    first pre-activation (convolution then batch norm)."""
+    module, shape, net, X, _ = case
+    if not isinstance(module[2], (nn.LeakyReLU, nn.PReLU, nn.ReLU)):
+        pytest.skip("the first nonlinearity is not the module's third layer")
+    geo = analyze(net, X[:6], robustness=False)
+    first = nn.Sequential(module[0], module[1])
+    xt = torch.from_numpy(X[:6]).requires_grad_(True)
+    z = first(xt.reshape((-1,) + shape))
+    act = module[2]
+    with torch.no_grad():
+        q = torch.where(z > 0, torch.ones_like(z), act(torch.full_like(z, -1.0)) * -1.0)
+    (site,) = torch.autograd.grad(z, xt, q)
+    assert np.abs(geo.layer_sites[0] - site.numpy()).max() <= _tol(net) * (1 + np.abs(site.numpy()).max())
+
+
+def test_region_halfspaces_brute_force(case) -> None:
+    """Every half-space of x's region holds at x; a point just across any one of them has another torch
+    pattern; random points strictly inside (outside) have (not) x's torch pattern."""
+    module, shape, net, X, _ = case
+    rng = np.random.default_rng(2)
+    for x in X[:3]:
+        poly = region_polytope(net, x)
+        res = poly.resolution(x[None])[0]
+        assert np.all(poly.slack(x[None])[0] >= -res)
+        p0 = torch_patterns(module, x[None], shape)[0]
+        rows = rng.choice(poly.A.shape[0], size=min(40, poly.A.shape[0]), replace=False)
+        s = poly.slack(x[None])[0]
+        across = x[None] + (s[rows] + 1e-7)[:, None] * poly.A[rows]
+        pats = torch_patterns(module, across, shape)
+        assert np.all(np.any(pats != p0[None], axis=1)), "a half-space whose crossing does not change the pattern"
+        # random points at the scale of the region: membership <=> torch pattern
+        r = np.sort(np.abs(s))[len(s) // 50]
+        Y = x[None] + rng.normal(size=(400, x.size)) * (r / np.sqrt(x.size)) * rng.uniform(0.2, 8, size=(400, 1))
+        sl = poly.slack(Y)
+        resY = poly.resolution(Y)
+        inside = np.all(sl > resY, axis=1)
+        outside = np.any(sl < -resY, axis=1)
+        same = np.all(torch_patterns(module, Y, shape) == p0[None], axis=1)
+        assert inside.any() and outside.any()
+        assert np.all(same[inside]) and not np.any(same[outside])
+
+
+def _pool_only(kernel: int, stride: int, padding: int) -> nn.Module:
+    torch.manual_seed(3)
+    return nn.Sequential(nn.MaxPool2d(kernel, stride, padding), nn.Flatten(), nn.LazyLinear(3)).double()
+
+
+def _tie_net(pool_first: bool) -> nn.Module:
+    """Max-pool 2x2 on a 1x4x4 input, then Linear 4-5, ReLU, Linear 5-3; ``pool_first=False`` puts an exact
+    identity layer before the pool (1x1 conv of weight 1, LeakyReLU of slope 1), so that the engine takes
+    the pool's reverse step in one gather (``operators.Tournament``) instead of round by round."""
+    torch.manual_seed(4)
+    head = [] if pool_first else [nn.Conv2d(1, 1, 1), nn.LeakyReLU(1.0)]
+    m = nn.Sequential(*head, nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 3)).double()
+    if not pool_first:
+        with torch.no_grad():
+            m[0].weight.fill_(1.0)
+            m[0].bias.zero_()
+    return m.eval()
+
+
+@pytest.mark.parametrize("pool_first", [True, False])
+def test_maxpool_ties_pick_the_first_tap(pool_first: bool) -> None:
+    """At a tie in a window torch's max-pool passes the gradient to the first maximal tap; so does the
+    engine's tournament (``max(a, b) = a + relu(b - a)``). Ties are built in: equal values per window."""
+    m = _tie_net(pool_first)
+    net = CPANetwork.from_module(m, (1, 4, 4))
+    assert bool(net.tournaments) != pool_first  # both reverse routes are exercised
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(8, 16))
+    X[:, 1] = X[:, 0]  # window (0, 0): taps 0 and 1 tie ...
+    X[:, 4] = X[:, 5] = X[:, 0] - 1.0  # ... above the other two
+    X[:, 10] = X[:, 11] = X[:, 14] = X[:, 15]  # window (1, 1): a four-way tie
+    J, _ = region_maps(net, X)
+    Jt = torch_jacobians(m, X, (1, 4, 4))
+    assert np.abs(J - Jt).max() <= _tol(net) * np.abs(Jt).max()
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+def test_padding_stride_dilation_groups_each_matter() -> None:
+    """Convolutions and pools whose outputs differ with each attribute: the forward pass and autograd's J
+    pin every one (kernel 4 with padding 'same' pads unequally: 1 before, 2 after)."""
+    for k, kw in ((3, {"padding": 2}), (3, {"stride": 3}), (3, {"dilation": 2}), (3, {"groups": 2}),
+                  (3, {"padding": (1, 2), "stride": (2, 1)}), (4, {"padding": "same"})):
+        torch.manual_seed(6)
+        m = nn.Sequential(nn.Conv2d(2, 4, k, **kw), nn.ReLU(), nn.AvgPool2d(2, 1, 1), nn.MaxPool2d(2, 2, 1),
+                          nn.Flatten()).double().eval()
+        net = CPANetwork.from_module(m, (2, 8, 8))
+        X = np.random.default_rng(7).normal(size=(5, 128))
+        f = torch_forward(m, X, (2, 8, 8))
+        assert np.abs(net.forward(X) - f).max() <= _tol(net) * (1 + np.abs(f).max()), kw
+        J, Jt = region_maps(net, X)[0], torch_jacobians(m, X, (2, 8, 8))
+        assert np.abs(J - Jt).max() <= _tol(net) * np.abs(Jt).max(), kw
+
+
+def test_mlp_lowers_to_the_dense_chain() -> None:
+    """A Sequential of Linear / ReLU lowers to the same dense layers as ``from_sequential`` (the fast path)."""
+    torch.manual_seed(8)
+    m = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3)).double()
+    a, b = CPANetwork.from_module(m, (5,)), CPANetwork.from_sequential(m)
+    assert all(l.is_dense for l in a.layers) and len(a.layers) == len(b.layers)
+    for la, lb in zip(a.layers, b.layers):
+        assert np.array_equal(la.weight, lb.weight) and np.array_equal(la.bias, lb.bias)
+        assert la.activation == lb.activation
+
+
+class _Sigmoid(nn.Module):
+    def forward(self, x):
+        return torch.sigmoid(x)
+
+
+class _Square(nn.Module):
+    def forward(self, x):
+        return x * x
+
+
+class _Branchy(nn.Module):
+    def forward(self, x):
+        return F.relu(x) if x.sum() > 0 else x
+
+
+@pytest.mark.parametrize("module, shape, words", [
+    (nn.Sequential(nn.Linear(3, 3), nn.Tanh()), (3,), "unsupported layer Tanh"),
+    (_Sigmoid(), (3,), "unsupported operation sigmoid"),
+    (_Square(), (3,), "unsupported operation mul"),
+    (nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)).train(), (1, 5, 5), "eval mode"),
+    (nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect")), (1, 5, 5), "padding_mode"),
+    (_Branchy(), (3,), "cannot trace"),
+    (nn.Sequential(nn.Linear(4, 3)), (3,), "Linear with 4 inputs"),
+])
+def test_unsupported_modules_are_named(module, shape, words: str) -> None:
+    with pytest.raises(NetworkError, match=words):
+        CPANetwork.from_module(module.double(), shape)
+
+
+def test_residual_skip_is_carried_by_identity_units() -> None:
+    """The identity units that carry a residual skip have no kink: no region row, pattern always on."""
+    module, shape = small_conv_net(), (2, 9, 9)
+    net = CPANetwork.from_module(module, shape)
+    carriers = [l for l in net.layers if np.ndim(l.negative_slope) == 1 and np.any(l.negative_slope == 1.0)]
+    assert carriers
+    x = np.random.default_rng(9).normal(size=(1, 162))
+    zs = net.preactivations(x)
+    geo = analyze(net, x, robustness=False, layer_sites=False)
+    for j, i in enumerate(net.activation_layers):
+        lay = net.layers[i]
+        assert np.all(lay.pattern(zs[i])[0][~lay.kinked]) and np.all(geo.patterns[j][0][~lay.kinked])
+        assert np.array_equal(geo.patterns[j][0][lay.kinked], zs[i][0][lay.kinked] > 0)
+
+
+def test_power_diagram_of_tournament_layers() -> None:
+    """PD on the layers of a pooled conv net (PReLU units, then tournament rounds whose identity units
+    have the single slope 1): at each point, the pattern minimising the literal power distance
+    ``||x - mu_q||^2 - rho_q`` over every pattern of the layer is the point's own slopes."""
+    from normalign.numerics.engine.power_diagram import layer_diagram, power_distance
+
+    torch.manual_seed(10)
+    m = nn.Sequential(nn.Conv2d(1, 1, 2), nn.PReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1, 2)).double().eval()
+    net = CPANetwork.from_module(m, (1, 3, 3))
+    X = np.random.default_rng(11).normal(size=(20, 9))
+    zs = net.preactivations(X)
+    assert len(net.activation_layers) == 3
+    for l in net.activation_layers:
+        for x, z in zip(X, zs[l]):
+            Q, sites, radii, _, _ = layer_diagram(net, x, l)
+            assert Q.shape[0] == 2 ** int(net.layers[l].kinked.sum())
+            best = Q[np.argmin(power_distance(x[None], sites, radii)[0])]
+            assert np.array_equal(best, net.layers[l].slopes(z))
+
+
+def test_exact_radius_on_a_pooled_conv_net() -> None:
+    """T2 exact L-inf radius on a conv / PReLU / max-pool net: the MILP (big-M per kinked unit, identity
+    units exact) and the complete region walk agree, and torch's module classifies the witness as
+    another class."""
+    from normalign.numerics.engine.exact_robustness import brute_force_radius, milp_radius
+
+    torch.manual_seed(10)
+    m = nn.Sequential(nn.Conv2d(1, 1, 2), nn.PReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1, 2)).double().eval()
+    with torch.no_grad():
+        m[4].weight.copy_(torch.tensor([[1.0], [-1.0]]))
+        m[4].bias.copy_(torch.tensor([0.05, -0.05]))
+    net = CPANetwork.from_module(m, (1, 3, 3))
+    x = np.random.default_rng(3).normal(size=9) * 0.3
+    a, b = milp_radius(net, x, "linf", R=0.5), brute_force_radius(net, x, "linf", R=0.5)
+    assert a.verified and b.verified and np.isfinite(a.radius)
+    assert max(a.lower, b.lower) <= min(a.radius, b.radius)  # the two brackets overlap
+    f = torch_forward(m, np.stack([x, a.witness, b.witness]), (1, 3, 3))
+    assert f[0].argmax() != f[1].argmax() and f[0].argmax() != f[2].argmax()
+
+
+def test_cli_analyze_with_module_factory(tmp_path, capsys) -> None:
+    """``normalign analyze WEIGHTS POINTS --module file.py:factory --input-shape C,H,W``: the printed Jacobian
+    is autograd's of the module with those weights; missing pieces are one-line errors (exit 2)."""
+    import json
+
+    from normalign.cli import main
+
+    src = tmp_path / "model.py"
+    src.write_text("import torch.nn as nn\n\ndef make():\n    return nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), "
+                   "nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3))\n")
+    ns: dict = {}
+    exec(src.read_text(), ns)  # noqa: S102 - the test's own file
+    torch.manual_seed(12)
+    module = ns["make"]().double()
+    with torch.no_grad():
+        module[1].running_mean.uniform_(-1, 1)
+        module[1].running_var.uniform_(0.5, 2)
+    weights = tmp_path / "w.pt"
+    torch.save(module.state_dict(), weights)
+    X = np.random.default_rng(13).normal(size=(4, 16))
+    pts = tmp_path / "pts.npy"
+    np.save(pts, X)
+    assert main(["analyze", str(weights), str(pts), "--module", f"{src}:make", "--input-shape", "1,4,4", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    J = np.array([p["jacobian"] for p in doc["points"]])
+    Jt = torch_jacobians(module.eval(), X, (1, 4, 4))
+    assert np.abs(J - Jt).max() <= 1e-12 * np.abs(Jt).max()
+    for extra, words in ((["--input-shape", "1,4,4"], "defines no 'nope'"), ([], "needs --input-shape")):
+        args = ["analyze", str(weights), str(pts), "--module", f"{src}:{'nope' if extra else 'make'}", *extra]
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and words in err[0]
