@@ -747,7 +747,11 @@ THEOREMS: tuple[Theorem, ...] = (
                 "8900 / 8600 / 8800 vs weight decay 43300 / 35500 / 37700, 4.3x. Stays grokked: no collapse (after "
                 "the first crossing test stays within 1.3 points of P), but the strict criterion holds at every "
                 "evaluation only from 14400 / 15700 / 14500 (GrokAlign; weight decay 78800 / 74100 / 68000). CPU per run "
-                "(one thread): GrokAlign ~520 s, weight decay ~120 s to 40000 steps (~295 s to 100000).",
+                "(one thread): GrokAlign ~520 s, weight decay ~120 s to 40000 steps (~295 s to 100000). Subnormal "
+                "floats are flushed to zero in training (weight decay drives the weights of always-blank pixels "
+                "subnormal, which slowed a GrokAlign step tenfold; those weights multiply zero inputs; weight decay "
+                "seed 0 ends at the same 0.8360 either way). Provenance: run on 06b5f0e with the experiment's code "
+                "not yet committed (committed with these results in the next commit).",
                 command="normalign experiment grokalign-mnist",
                 measured_on="2026-12-01", commit="06b5f0e", results="results/grokalign_mnist/results.json"),
         ),
