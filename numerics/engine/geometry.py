@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from normalign.numerics.engine.blas import matmul
 from normalign.numerics.engine.network import CPANetwork, Layer, check_points
 from normalign.numerics.engine.scores import augmented_scores, scores_from_gram
 from normalign.numerics.tolerances import GRAM_REFINE_REL, matmul_tol
@@ -103,7 +102,7 @@ def _forward(net: CPANetwork, X: np.ndarray) -> _Pass:
     ``u = X W_1^T`` and the slopes."""
     zs, s, a, u = [], [], X, X
     for l, layer in enumerate(net.layers):
-        z = matmul(a, layer.weight.T) if layer.is_dense else layer.forward(a)
+        z = np.matmul(a, layer.weight.T) if layer.is_dense else layer.forward(a)
         if l == 0:
             u, z = z, z + layer.bias
         else:
@@ -138,7 +137,7 @@ def _reverse_product(net: CPANetwork, slopes: list[np.ndarray], fold: np.ndarray
         return slopes[0][:, :, None] * np.eye(c)[None]
     fold = _top_fold(net) if fold is None else fold
     if fold is not None:
-        A = matmul(slopes[L - 2], fold).reshape(m, c, -1)  # W_L diag(s_{L-1}) W_{L-1}
+        A = np.matmul(slopes[L - 2], fold).reshape(m, c, -1)  # W_L diag(s_{L-1}) W_{L-1}
         if net.layers[L - 1].activation != "identity":
             A *= slopes[L - 1][:, :, None]
         below = L - 3
@@ -163,7 +162,7 @@ def _vjp(layer: Layer, V: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     """``V W`` for rows ``V`` and a layer's linear part ``W`` (dense: one matrix product; structured: its
     ``vjp``, e.g. a transposed convolution), into ``out`` if given."""
     if layer.is_dense:
-        return matmul(V, layer.weight, out=out)
+        return np.matmul(V, layer.weight, out=out)
     if out is None:
         return layer.vjp(V)
     out[...] = layer.vjp(V)
@@ -233,7 +232,7 @@ def analyze(net: CPANetwork, X: np.ndarray, *, jacobian: bool = True, layer_site
             np.matmul(Jc, Jc.transpose(0, 2, 1), out=gram[lo:hi])
             jx[lo:hi] = np.einsum("ncd,nd->nc", Jc, Xc)
         else:
-            B = matmul(A.reshape(m * c, -1), G1).reshape(m, c, -1)
+            B = np.matmul(A.reshape(m * c, -1), G1).reshape(m, c, -1)
             np.matmul(B, A.transpose(0, 2, 1), out=gram[lo:hi])
             jx[lo:hi] = np.einsum("nck,nk->nc", A, p.u)
             _refine_cancelled(gram[lo:hi], jx[lo:hi], A, W1, Xc, g1_norm, tol_gram)
