@@ -352,29 +352,39 @@ def _reproducible_generation() -> Iterator[None]:
     """Hypothesis mixes into generation constants read from every *local* module in ``sys.modules``
     (its "local constants"), so the same seed draws different examples depending on what happens to be
     imported (a residual's lazy import mid-search, pytest's test modules, a fresh worker process). Inside
-    this context the pool is empty: a seed means the same examples everywhere. (Hypothesis internals;
-    a no-op where they differ.)"""
+    this context the pool is empty: a seed means the same examples everywhere. Hypothesis also caches
+    the constants it may draw per choice type (``CONSTANTS_CACHE``, filled the first time a type is
+    drawn): a cache filled earlier in the process, outside this context, would bring the local constants
+    back, so inside it the search uses a cache of its own. (Hypothesis internals; a no-op where they
+    differ.)"""
     try:
         from hypothesis.internal.conjecture import providers
         empty = type(providers._local_constants)()
         original = providers._get_local_constants
+        original_cache = providers.CONSTANTS_CACHE
     except (ImportError, AttributeError, TypeError):
         yield
         return
     with _PATCH_LOCK:
         _PATCH_DEPTH[0] += 1
-        providers._get_local_constants = lambda: empty
+        if _PATCH_DEPTH[0] == 1:
+            if _OWN_CACHE[0] is None:
+                _OWN_CACHE[0] = type(original_cache)(1024)
+            _PATCH_DEPTH[1] = (original, original_cache)
+            providers._get_local_constants = lambda: empty
+            providers.CONSTANTS_CACHE = _OWN_CACHE[0]
     try:
         yield
     finally:
         with _PATCH_LOCK:
             _PATCH_DEPTH[0] -= 1
             if _PATCH_DEPTH[0] == 0:
-                providers._get_local_constants = original
+                providers._get_local_constants, providers.CONSTANTS_CACHE = _PATCH_DEPTH[1]
 
 
 _PATCH_LOCK = threading.Lock()
-_PATCH_DEPTH = [0]
+_PATCH_DEPTH: list = [0, None]
+_OWN_CACHE: list = [None]
 
 
 @contextmanager

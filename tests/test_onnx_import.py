@@ -134,6 +134,8 @@ def _model(nodes, inputs, inits=()) -> onnx.ModelProto:
 @pytest.mark.parametrize("model, words", [
     (_model([helper.make_node("Sigmoid", ["x"], ["y"])], ["x"]), "unsupported ONNX operation Sigmoid"),
     (_model([helper.make_node("Mul", ["x", "x"], ["y"])], ["x"]), "Mul of two computed values"),
+    (_model([helper.make_node("Dropout", ["x", "r", "t"], ["y"])], ["x"],
+            [_init("r", np.array(0.5)), numpy_helper.from_array(np.array(True), "t")]), "training_mode"),
     (_model([helper.make_node("Add", ["x", "z"], ["y"])], ["x", "z"]), "2 data inputs"),
     (_model([helper.make_node("Relu", ["x"], ["y"]), helper.make_node("Relu", ["nowhere"], ["q"])], ["x"]), "cannot read"),
 ])
@@ -169,3 +171,28 @@ def test_cli_reads_onnx_and_refuses_bad_files(tmp_path, capsys) -> None:
     assert main(["analyze", str(bad), str(pts)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Sigmoid" in err[0]
+
+
+def test_gemm_bias_of_shape_1_n_matches_onnxruntime(tmp_path) -> None:
+    """Gemm's C broadcasts unidirectionally to (batch, N): (1, N) is common in exported graphs."""
+    rng = np.random.default_rng(4)
+    g = helper.make_graph([helper.make_node("Gemm", ["x", "w", "c"], ["y"])], "m",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2])],
+                          [_init("w", rng.normal(size=(3, 2))), _init("c", rng.normal(size=(1, 2)))])
+    path = tmp_path / "gemm.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    X = rng.normal(size=(5, 3)).astype(np.float32)
+    y = _ort(path, X)
+    assert np.abs(CPANetwork.load(path).forward(X.astype(np.float64)) - y).max() <= F32_TOL * (1 + np.abs(y).max())
+
+
+def test_conv_kernel_shape_must_match_the_weight(tmp_path) -> None:
+    g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[2, 2])], "m",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 1, 5, 5])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2, 3, 3])],
+                          [_init("w", np.ones((2, 1, 3, 3)))])
+    path = tmp_path / "k.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with pytest.raises(NetworkError, match="kernel_shape"):
+        CPANetwork.load(path)

@@ -18,11 +18,40 @@ from typing import Any
 import numpy as np
 from normalign.numerics.engine.lowering import Graph, Op, lower
 from normalign.numerics.engine.network import CPANetwork, NetworkError
+from normalign.numerics.tolerances import matmul_tol
 
 
 def from_module(module: Any, input_shape: tuple[int, ...]) -> CPANetwork:
-    """The exact chain of an ``nn.Module`` (one input of shape ``input_shape`` without the batch)."""
-    return lower(module_graph(module, input_shape))
+    """The exact chain of an ``nn.Module`` (one input of shape ``input_shape`` without the batch), checked
+    against the module itself (:func:`_cross_check`)."""
+    net = lower(module_graph(module, input_shape))
+    _cross_check(module, net, tuple(input_shape))
+    return net
+
+
+def _cross_check(module: Any, net: CPANetwork, input_shape: tuple[int, ...]) -> None:
+    """Refuse unless the chain and torch (a float64 copy of the module) agree on 4 fixed random inputs to
+    ``matmul_tol(depth, width)`` of the output's scale: torch.fx can drop semantics its graph does not show
+    (``w = y; w += x`` is traced out of place, so ``y`` keeps its old value), and analysing a different
+    function silently is the worst outcome."""
+    import copy
+
+    import torch
+
+    X = np.random.default_rng(0).normal(size=(4, int(np.prod(input_shape))))
+    try:
+        with torch.no_grad():
+            y = copy.deepcopy(module).double()(torch.tensor(X).reshape((4,) + input_shape)).reshape(4, -1).numpy()
+    except Exception as exc:  # noqa: BLE001 - the user's module may raise anything
+        raise NetworkError(f"running {type(module).__name__} on inputs of shape {input_shape} failed: "
+                           f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    f = net.forward(X)
+    err = np.abs(f - y).max() if f.shape == y.shape else np.inf
+    tol = matmul_tol(len(net.layers), max(net.widths)) * (1 + np.abs(y).max())
+    if not err <= tol:
+        raise NetworkError(f"the traced graph of {type(module).__name__} disagrees with running it (max difference "
+                           f"{err:.3g} > {tol:.3g}): an operation torch.fx does not record faithfully (an in-place "
+                           "update of an aliased tensor, randomness, ...)")
 
 
 def from_onnx(path: str | Path) -> CPANetwork:
@@ -178,6 +207,81 @@ def _module_op(name: str, m: Any, x: str, where: str) -> Op:
     raise NetworkError(f"unsupported layer {type(m).__name__} ({where})")
 
 
+_VIEW_METHODS = ("view", "reshape", "flatten", "contiguous", "view_as", "reshape_as")
+
+
+def _inplace(node: Any, mods: dict) -> bool:
+    """Whether an fx node overwrites its first argument (``y.relu_()``, ``y += x``, ``F.relu(y, inplace=True)``,
+    ``nn.ReLU(inplace=True)``)."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    if node.op == "call_method":
+        return str(node.target).endswith("_") and not str(node.target).startswith("_")
+    if node.op == "call_module":
+        m = mods[str(node.target)]
+        return bool(getattr(m, "inplace", False)) and not isinstance(m, nn.Dropout)  # eval dropout: no write
+    if node.op == "call_function":
+        if node.target is operator.iadd:
+            return True
+        pos = {F.relu: 1, F.leaky_relu: 2}.get(node.target)
+        if pos is not None:
+            return bool(node.args[pos] if len(node.args) > pos else node.kwargs.get("inplace", False))
+    return False
+
+
+def _aliases_input(node: Any, mods: dict) -> bool:
+    """Whether an fx node's result may share memory with its first argument (views, identities, in-place ops)."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    if node.op == "call_method":
+        return node.target in _VIEW_METHODS
+    if node.op == "call_module":
+        return isinstance(mods[str(node.target)], (nn.Identity, nn.Dropout, nn.Flatten))
+    if node.op == "call_function":
+        return node.target in (torch.flatten, torch.reshape, F.dropout)
+    return False
+
+
+def _refuse_stale_inplace(gm: Any, mods: dict) -> None:
+    """torch.fx records an in-place op as a new value, but later readers of the overwritten tensor (or of a
+    view of it) still name the old value: the traced graph would then compute something torch does not.
+    Refuse an in-place op when a value sharing its memory, from before it, is read after it."""
+    import torch.fx
+
+    nodes = list(gm.graph.nodes)
+    order = {n: i for i, n in enumerate(nodes)}
+    parent: dict[Any, Any] = {}
+    for n in nodes:
+        if (_aliases_input(n, mods) or _inplace(n, mods)) and n.args and isinstance(n.args[0], torch.fx.Node):
+            parent[n] = n.args[0]
+
+    def root(n: Any) -> Any:
+        while n in parent:
+            n = parent[n]
+        return n
+
+    def after(a: Any, p: Any) -> bool:  # a is p or derived from p through aliases (it names the new value)
+        while a is not p and a in parent:
+            a = parent[a]
+        return a is p
+
+    for p in nodes:
+        if not (_inplace(p, mods) and p.args and isinstance(p.args[0], torch.fx.Node)):
+            continue
+        r = root(p.args[0])
+        for a in nodes:
+            if root(a) is not r or after(a, p):
+                continue
+            for u in a.users:
+                if u is not p and order[u] > order[p]:
+                    raise NetworkError(f"{p.op} {p.target}: an in-place operation overwrites {a.name!r}, which "
+                                       f"{u.op} {u.target} reads afterwards (torch.fx would read the old value); "
+                                       "use the out-of-place form")
+
+
 def module_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
     """The graph of an ``nn.Module`` by ``torch.fx.symbolic_trace`` (its Python code runs on proxies;
     weights are read from the module as float64)."""
@@ -194,6 +298,7 @@ def module_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
         raise NetworkError(f"cannot trace {type(module).__name__} with torch.fx: "
                            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     mods = dict(gm.named_modules())
+    _refuse_stale_inplace(gm, mods)
     ops: list[Op] = []
     inp, out = None, None
     alias: dict[str, str] = {}
@@ -274,10 +379,18 @@ def module_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
                 args = list(a[1:]) + [None] * 6
                 p = _pool_params(kw.get("kernel_size", args[0]), kw.get("stride", args[1]),
                                  kw.get("padding", args[2] or 0), f is F.avg_pool1d, 1, kw.get("ceil_mode", args[3] or False))
+                if kw.get("divisor_override", args[5]) is not None:
+                    raise NetworkError(f"{where}: avg_pool with divisor_override is not supported")
                 cip = kw.get("count_include_pad", True if args[4] is None else args[4])
                 p["count_include_pad"] = bool(cip)
                 ops.append(Op(name, "avgpool", (val(a[0]),), p, where))
             elif f in (F.dropout, "contiguous") or f is torch.nn.functional.dropout:
+                if f is F.dropout:
+                    p_drop = a[1] if len(a) > 1 else kw.get("p", 0.5)
+                    training = a[2] if len(a) > 2 else kw.get("training", True)
+                    if training and p_drop:
+                        raise NetworkError(f"{where}: F.dropout with training=True (its default) is random; "
+                                           "pass training=self.training and call module.eval()")
                 ops.append(Op(name, "identity", (val(a[0]),), {}, where))
             else:
                 fname = getattr(f, "__name__", str(f))
@@ -357,6 +470,8 @@ def _onnx_op(node: Any, at: dict, consts: dict[str, np.ndarray], where: str) -> 
 
     if used_outputs and t not in ("Dropout",):
         raise NetworkError(f"{where}: extra outputs {used_outputs} are not supported")
+    if t == "Dropout" and len(ins) > 2 and ins[2] and (ins[2] not in consts or np.any(consts[ins[2]])):
+        raise NetworkError(f"{where}: Dropout with training_mode (random) is not supported")
     if t in ("Identity", "Dropout"):
         return [Op(out, "identity", (data(0),), {}, where)]
     if t == "Relu":
@@ -370,6 +485,9 @@ def _onnx_op(node: Any, at: dict, consts: dict[str, np.ndarray], where: str) -> 
         k = w.ndim - 2
         if k not in (1, 2):
             raise NetworkError(f"{where}: only 1-d and 2-d convolutions are supported")
+        if "kernel_shape" in at and tuple(at["kernel_shape"]) != w.shape[2:]:
+            raise NetworkError(f"{where}: kernel_shape {list(at['kernel_shape'])} disagrees with the weight's "
+                               f"{list(w.shape[2:])}")
         b = const(2) if len(ins) > 2 and ins[2] else None
         return [Op(out, "conv", (data(0),), {
             "weight": w[:, :, None, :] if k == 1 else w, "bias": b, "stride": two(at.get("strides"), k, 1),
@@ -403,7 +521,13 @@ def _onnx_op(node: Any, at: dict, consts: dict[str, np.ndarray], where: str) -> 
             raise NetworkError(f"{where}: Gemm with transA = 1 is not supported")
         B = const(1)
         W = float(at.get("alpha", 1.0)) * (B if at.get("transB", 0) else B.T)
-        b = float(at.get("beta", 1.0)) * np.broadcast_to(const(2), (W.shape[0],)) if len(ins) > 2 and ins[2] else None
+        b = None
+        if len(ins) > 2 and ins[2]:
+            try:
+                b = float(at.get("beta", 1.0)) * np.broadcast_to(const(2), (1, W.shape[0]))[0]
+            except ValueError:
+                raise NetworkError(f"{where}: Gemm bias C of shape {const(2).shape} does not broadcast to "
+                                   f"(1, {W.shape[0]})") from None
         return [Op(out, "linear", (data(0),), {"W": W, "b": b}, where)]
     if t == "MatMul":
         B = const(1)
