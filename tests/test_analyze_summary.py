@@ -122,10 +122,10 @@ def test_streamed_summary_equals_in_memory_and_memory_does_not_grow(tmp_path: Pa
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
-        _stream_case(tmp_path, capsys)
+        _assert_streamed_summary_and_flat_memory(tmp_path, capsys)
 
 
-def _stream_case(tmp_path: Path, capsys) -> None:
+def _assert_streamed_summary_and_flat_memory(tmp_path: Path, capsys) -> None:
     rng = np.random.default_rng(7)
     d = 64
     net = _net(rng, [d, 16, 12, 4])

@@ -260,3 +260,31 @@ def test_real_mnist_smoke(tmp_path, capsys) -> None:
     assert all(r["steps"][-1] == 200 for r in data["runs"])
     assert all(r["train_acc"][-1] > r["train_acc"][0] for r in data["runs"])  # it trains
     assert (tmp_path / "ckpt" / "wd_seed0.pt").exists()
+
+
+def test_registered_mnist_claim_quotes_the_committed_results() -> None:
+    """The registry's G1 'MNIST speed-up' entry carries the outcome, commit and numbers of the committed
+    results/grokalign_mnist/results.json (a changed table or a mistyped claim fails here)."""
+    import json
+    from pathlib import Path
+
+    from normalign.registry import get
+
+    path = Path(__file__).resolve().parents[1] / "results" / "grokalign_mnist" / "results.json"
+    if not path.is_file():
+        pytest.skip("results/grokalign_mnist/results.json not present")
+    res = json.loads(path.read_text())
+    s = res["summary"]
+    (claim,) = [c for c in get("G1").measured if c.results == "results/grokalign_mnist/results.json"]
+    assert claim.outcome == s["outcome"]
+    assert f"on commit {claim.commit};" in res["notes"][0] and claim.measured_on in res["notes"][0]
+    runs = {(r["method"], r["seed"]): r for r in s["per_run"]}
+    ga = " / ".join(str(runs[("grokalign", k)]["grok_step"]) for k in s["seeds"])
+    wd = " / ".join(f"{runs[('wd', k)]['final_test_acc']:.3f}" for k in s["seeds"])
+    assert f"GrokAlign {ga} steps" in claim.numbers and f"test {wd} at the" in claim.numbers
+    assert all(runs[("wd", k)]["grok_step"] is None for k in s["seeds"]) and f"> {s['cap']} in all 3" in claim.numbers
+    assert f"Ratio of medians >= {s['ratio_of_medians']:.2f}x" in claim.numbers
+    g = s["speedup_geomean"]
+    assert f">= {g['ratio_geomean']:.2f}x [{g['ci_low']:.2f}, {g['ci_high']:.2f}]" in claim.numbers
+    beyond = " / ".join(str(r["grok_step"]) for r in s["beyond_the_cap"])
+    assert f"{s['beyond_the_cap'][0]['cap']}, judged alone): {beyond}" in claim.numbers

@@ -82,7 +82,7 @@ def _append(root: Path, text: str, module: str = "Basic") -> None:
     f.write_text(f.read_text() + "\n" + text)
 
 
-def _rejected(root: Path, *words: str) -> list[str]:
+def _assert_rejected(root: Path, *words: str) -> list[str]:
     """The allow-list rejects the project, with ``words`` in one reason; so does the whole audit, and
     every ID with a pin gets a failing status, before any Lean process would start."""
     _, _, violations = L.read_project(root)
@@ -99,7 +99,7 @@ def _rejected(root: Path, *words: str) -> list[str]:
 def test_hostile_sorry_under_message_wrapper(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _append(root, "#guard_msgs (drop warning) in\ntheorem hidden : (1 : Nat) = 2 := by sorry\n")
-    _rejected(root, "#guard_msgs", "not allowed")
+    _assert_rejected(root, "#guard_msgs", "not allowed")
 
 
 @pytest.mark.theorem("L1")
@@ -107,7 +107,7 @@ def test_hostile_sorry_under_message_wrapper(tmp_path: Path) -> None:
 def test_hostile_option_silencing_sorry(tmp_path: Path, option: str) -> None:
     root = _copy(tmp_path)
     _append(root, f"set_option {option} false\ntheorem hidden : (1 : Nat) = 2 := by sorry\n")
-    _rejected(root, f"option `{option}` is not allowed")
+    _assert_rejected(root, f"option `{option}` is not allowed")
 
 
 @pytest.mark.theorem("PD")
@@ -115,7 +115,7 @@ def test_hostile_kernel_check_off_around_decide(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _append(root, "set_option debug.skipKernelTC true in\n"
                   "theorem wrong_number : (2 : Nat) + 2 = 5 := by decide +kernel\n", "CrossCheck")
-    _rejected(root, "debug.skipKernelTC")
+    _assert_rejected(root, "debug.skipKernelTC")
 
 
 @pytest.mark.theorem("L1")
@@ -125,7 +125,7 @@ def test_hostile_import_all_hides_a_dependency(tmp_path: Path) -> None:
     f = root / "NormAlign" / "MinNorm.lean"
     f.write_text(f.read_text().replace("public import NormAlign.Basic",
                                        "public import NormAlign.Basic\npublic import all NormAlign.Evil", 1))
-    _rejected(root, "import all NormAlign.Evil", "not a module named `all`")
+    _assert_rejected(root, "import all NormAlign.Evil", "not a module named `all`")
     sf = S.parse(f.read_text(), frozenset(L.project_modules(root)))
     assert "NormAlign.Evil" in [i.module for i in sf.imports]  # the dependency is seen, not hidden
 
@@ -135,17 +135,17 @@ def test_hostile_axiom_between_string_literals(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _append(root, 'def open_comment : String := "/-"\naxiom cheat : (1 : Nat) = 2\n'
                   'def close_comment : String := "-/"\n')
-    _rejected(root, "command `axiom` is not allowed")
+    _assert_rejected(root, "command `axiom` is not allowed")
     root2 = _copy(tmp_path / "b")
     _append(root2, "def q : Char := '\"'\naxiom cheat : False\ndef q2 : Char := '\"'\n")
-    _rejected(root2, "axiom")
+    _assert_rejected(root2, "axiom")
 
 
 @pytest.mark.theorem("L1")
 def test_hostile_axiom_mid_line(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _append(root, "theorem ok : True := trivial axiom cheat : False\n")
-    _rejected(root, "axiom")
+    _assert_rejected(root, "axiom")
 
 
 @pytest.mark.theorem("L1")
@@ -173,14 +173,14 @@ def test_hostile_axiom_mid_line(tmp_path: Path) -> None:
 def test_hostile_notation_instances_meta_code(tmp_path: Path, text: str, words: str) -> None:
     root = _copy(tmp_path)
     _append(root, text)
-    _rejected(root, words)
+    _assert_rejected(root, words)
 
 
 @pytest.mark.theorem("L1")
 def test_hostile_unsafe_def_in_place_of_a_theorem(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _append(root, "/-- [L1] -/\nunsafe def frob_minNormSol' : True := trivial\n", "MinNorm")
-    _rejected(root, "modifier `unsafe`")
+    _assert_rejected(root, "modifier `unsafe`")
 
 
 @pytest.mark.theorem("L1")
@@ -196,7 +196,7 @@ def test_tag_inside_a_string_declares_nothing() -> None:
 def test_hostile_native_decide(tmp_path: Path, text: str) -> None:
     root = _copy(tmp_path)
     _append(root, f"theorem wrong_number : (2 : Nat) + 2 = 5 := by {text}\n", "CrossCheck")
-    _rejected(root, "native" if "native" in text else "bv_decide")
+    _assert_rejected(root, "native" if "native" in text else "bv_decide")
 
 
 @pytest.mark.theorem("L1")
@@ -207,7 +207,7 @@ def test_hostile_stale_olean_after_deleting_a_source(tmp_path: Path) -> None:
     f = root / "NormAlign" / "MinNorm.lean"
     f.write_text(f.read_text().replace("public import NormAlign.Basic",
                                        "public import NormAlign.Basic\npublic import NormAlign.Gone", 1))
-    _rejected(root, "import of `NormAlign.Gone`: neither a module of the project nor Lean core")
+    _assert_rejected(root, "import of `NormAlign.Gone`: neither a module of the project nor Lean core")
     with pytest.raises(ValueError, match="not empty"):
         L.audit_project(L.PROJECT, NO_LEAN, build=root / "build")  # a used build folder is refused
 

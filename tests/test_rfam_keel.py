@@ -372,3 +372,23 @@ def test_registered_keel_claim_quotes_the_committed_results() -> None:
             f"[{100 * acc['hl_low']:+.1f}, {100 * acc['hl_high']:+.1f}]") in claim.numbers
     a = s["metrics"]["attack_success_eps1"]
     assert f"mean {100 * (a['mean_rfam'] - a['mean_rfm']):+.1f} points, HL {100 * a['hl_estimate']:+.1f}" in claim.numbers
+
+
+@pytest.mark.parametrize("module, config", [("rfam", "ExperimentConfig"), ("rfam_keel", "KeelConfig")])
+def test_command_defaults_are_the_config_defaults(module: str, config: str) -> None:
+    """With no options, every option of `normalign experiment rfam` / `rfam-keel` that names a config
+    field parses to that field's default (the settings the committed results were measured with)."""
+    import dataclasses
+    import importlib
+
+    mod = importlib.import_module(f"normalign.numerics.experiments.{module}")
+    cfg = getattr(mod, config)()
+    args = vars(mod.build_parser().parse_args([]))
+    shared = [f.name for f in dataclasses.fields(cfg) if f.name in args]
+    assert {"bandwidth", "ridge", "iters", "eps", "steps", "strong_eps", "strong_steps", "strong_restarts"} <= set(shared)
+    for name in shared:
+        want = getattr(cfg, name)
+        got = args[name]
+        if isinstance(want, tuple) and isinstance(got, str):  # a comma list of names, parsed later
+            got = tuple(t for t in got.split(",") if t)
+        assert (tuple(got) if isinstance(want, tuple) else got) == want, name

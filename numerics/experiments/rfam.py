@@ -375,6 +375,19 @@ def _floats(text: str) -> tuple[float, ...]:
     return tuple(float(v) for v in text.split(",") if v.strip())
 
 
+def model_and_attack_arguments(p: argparse.ArgumentParser, d: object, eps_help: str) -> None:
+    """The RFM model's and the two PGD attacks' options, defaults from the config ``d`` (shared by
+    ``rfam`` and ``rfam-keel``)."""
+    p.add_argument("--bandwidth", type=float, default=d.bandwidth)  # type: ignore[attr-defined]
+    p.add_argument("--ridge", type=float, default=d.ridge)  # type: ignore[attr-defined]
+    p.add_argument("--iters", type=int, default=d.iters, help="AGOP updates T")  # type: ignore[attr-defined]
+    p.add_argument("--eps", type=_floats, default=d.eps, help=eps_help)  # type: ignore[attr-defined]
+    p.add_argument("--steps", type=int, default=d.steps)  # type: ignore[attr-defined]
+    p.add_argument("--strong-eps", type=_floats, default=d.strong_eps)  # type: ignore[attr-defined]
+    p.add_argument("--strong-steps", type=int, default=d.strong_steps)  # type: ignore[attr-defined]
+    p.add_argument("--strong-restarts", type=int, default=d.strong_restarts)  # type: ignore[attr-defined]
+
+
 def build_parser() -> argparse.ArgumentParser:
     d = ExperimentConfig()
     p = argparse.ArgumentParser(prog="normalign experiment rfam", description=__doc__.split("\n\n")[0])
@@ -382,14 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--datasets", default=",".join(d.datasets), help=f"comma list from {', '.join(DATASETS)}")
     p.add_argument("--splits", type=int, default=d.splits, help="splits (seeds) per dataset")
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--bandwidth", type=float, default=d.bandwidth)
-    p.add_argument("--ridge", type=float, default=d.ridge)
-    p.add_argument("--iters", type=int, default=d.iters, help="AGOP updates T")
-    p.add_argument("--eps", type=_floats, default=d.eps, help="comma list for the standard attack")
-    p.add_argument("--steps", type=int, default=d.steps)
-    p.add_argument("--strong-eps", type=_floats, default=d.strong_eps)
-    p.add_argument("--strong-steps", type=int, default=d.strong_steps)
-    p.add_argument("--strong-restarts", type=int, default=d.strong_restarts)
+    model_and_attack_arguments(p, d, "comma list for the standard attack")
     p.add_argument("--max-test", type=int, default=d.max_test, help="test points attacked per split")
     p.add_argument("--no-progress", action="store_true")
     return p

@@ -55,13 +55,13 @@ from normalign.numerics.experiments.keel_data import (
 )
 from normalign.numerics.experiments.paired_stats import hodges_lehmann
 from normalign.numerics.experiments.rfam import (
-    _floats,
     ALPHA,
     MODELS,
     PAPER,
     ExperimentConfig,
     evaluate,
     fit_and_select,
+    model_and_attack_arguments,
     paired_test,
     standardise,
 )
@@ -454,14 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--max-train", type=int, default=d.max_train, help="cap on training (and validation) rows per fold")
     p.add_argument("--max-test", type=int, default=d.max_test, help="test rows attacked per fold")
-    p.add_argument("--bandwidth", type=float, default=d.bandwidth)
-    p.add_argument("--ridge", type=float, default=d.ridge)
-    p.add_argument("--iters", type=int, default=d.iters, help="AGOP updates T")
-    p.add_argument("--eps", type=_floats, default=d.eps, help="comma list for the authors' attack (must hold 1)")
-    p.add_argument("--steps", type=int, default=d.steps)
-    p.add_argument("--strong-eps", type=_floats, default=d.strong_eps)
-    p.add_argument("--strong-steps", type=int, default=d.strong_steps)
-    p.add_argument("--strong-restarts", type=int, default=d.strong_restarts)
+    model_and_attack_arguments(p, d, "comma list for the authors' attack (must hold 1)")
     p.add_argument("--no-progress", action="store_true")
     return p
 
