@@ -223,6 +223,34 @@ def test_extending_a_finished_run_repeats_the_longer_run(tmp_path) -> None:
         M.train_run(replace(TINY, max_steps=20), "grokalign", 1, data, ckpt=ck)
 
 
+def test_a_checkpoint_from_other_data_or_code_is_not_resumed(tmp_path, monkeypatch) -> None:
+    data = _tiny_data()
+    ck = tmp_path / "run.pt"
+    M.train_run(replace(TINY, max_steps=15), "wd", 0, data, ckpt=ck)
+    other = (data[0].copy(), *data[1:])
+    other[0][0, 0] += 1e-12  # one training value differs in its last bits
+    with pytest.raises(ValueError, match="other data or by other code"):
+        M.train_run(TINY, "wd", 0, other, ckpt=ck)
+    probe = tmp_path / "code" / "mnist_code_probe.py"  # a stand-in result module whose source we edit
+    probe.parent.mkdir()
+    probe.write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(probe.parent))
+    monkeypatch.setattr(M, "RESULT_CODE", M.RESULT_CODE + ("mnist_code_probe",))
+    with pytest.raises(ValueError, match="other data or by other code"):
+        M.train_run(TINY, "wd", 0, data, ckpt=ck)  # RESULT_CODE changed since the checkpoint
+    ck.unlink()
+    M.train_run(replace(TINY, max_steps=15), "wd", 0, data, ckpt=ck)
+    probe.write_text("X = 2\n")  # same modules, one source edited
+    with pytest.raises(ValueError, match="other data or by other code"):
+        M.train_run(TINY, "wd", 0, data, ckpt=ck)
+    probe.write_text("X = 1\n")
+    state = torch.load(ck, weights_only=True)
+    del state["inputs"]  # a checkpoint from before the key existed
+    torch.save(state, ck)
+    with pytest.raises(ValueError, match="other data or by other code"):
+        M.train_run(TINY, "wd", 0, data, ckpt=ck)
+
+
 def test_runs_trained_beyond_the_cap_are_judged_at_the_cap_and_apart(tmp_path) -> None:
     data = _tiny_data()
     ck = tmp_path / "ckpt"

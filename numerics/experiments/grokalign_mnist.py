@@ -53,6 +53,7 @@ import numpy as np
 import torch
 from normalign.numerics.engine.threads import single_threaded
 from normalign.numerics.experiments.grokking import RunResult, speedup, sustained_step
+from normalign.numerics.experiments.provenance import arrays_sha256, code_sha256
 from normalign.numerics.maths.grokalign import GrokAlign
 from torch import nn
 
@@ -193,6 +194,10 @@ def flushing_denormals(fn):
     return wrapper
 
 
+RESULT_CODE: tuple[str, ...] = ("normalign.numerics.experiments.grokalign_mnist", "normalign.numerics.maths.grokalign")
+"""The modules whose source decides a training run; a checkpoint made by other sources is not resumed."""
+
+
 @single_threaded
 @flushing_denormals
 def train_run(cfg: MnistConfig, method: str, seed: int,
@@ -216,10 +221,14 @@ def train_run(cfg: MnistConfig, method: str, seed: int,
     reg = GrokAlign(model, cfg.lam, jacobian="estimate", offset="jvp", generator=gen) if method == "grokalign" else None
     hist = History(method, seed)
     start = 0
+    inputs = {"data_sha256": arrays_sha256(*data), "code_sha256": code_sha256(RESULT_CODE)}
     if ckpt is not None and ckpt.exists():
         state = torch.load(ckpt, weights_only=True)
         if not (_same_setting(state["config"], asdict(cfg)) and state["method"] == method and state["seed"] == seed):
             raise ValueError(f"{ckpt} holds another setting or run; move it away or start afresh (--fresh)")
+        if state.get("inputs") != inputs:
+            raise ValueError(f"{ckpt} was trained on other data or by other code (SHA-256 of the data and of "
+                             f"{', '.join(RESULT_CODE)}); move it away or start afresh (--fresh)")
         if state["step"] > cfg.max_steps:
             raise ValueError(f"{ckpt} is at step {state['step']} > max_steps {cfg.max_steps}; raise the cap "
                              "or start afresh (--fresh)")
@@ -248,7 +257,7 @@ def train_run(cfg: MnistConfig, method: str, seed: int,
                 bar.set_postfix(train=f"{hist.train_acc[-1]:.3f}", test=f"{hist.test_acc[-1]:.3f}")
         if ckpt is not None and step > start and (step % cfg.ckpt_every == 0 or step == cfg.max_steps):
             hist.cpu_seconds = time.process_time() - cpu0
-            _save(ckpt, {"config": asdict(cfg), "method": method, "seed": seed, "step": step,
+            _save(ckpt, {"config": asdict(cfg), "method": method, "seed": seed, "step": step, "inputs": inputs,
                          "model": model.state_dict(), "optimizer": opt.state_dict(), "history": asdict(hist)})
         if step >= cfg.max_steps:
             break
@@ -262,7 +271,7 @@ def train_run(cfg: MnistConfig, method: str, seed: int,
             hist.diverged_at = step
             if ckpt is not None:
                 hist.cpu_seconds = time.process_time() - cpu0
-                _save(ckpt, {"config": asdict(cfg), "method": method, "seed": seed, "step": step,
+                _save(ckpt, {"config": asdict(cfg), "method": method, "seed": seed, "step": step, "inputs": inputs,
                              "model": model.state_dict(), "optimizer": opt.state_dict(), "history": asdict(hist)})
             break
         opt.zero_grad(set_to_none=True)

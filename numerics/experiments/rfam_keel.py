@@ -40,8 +40,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
-import importlib.util
 import io
 import json
 import time
@@ -59,6 +57,7 @@ from normalign.numerics.experiments.keel_data import (
     locate,
 )
 from normalign.numerics.experiments.paired_stats import hodges_lehmann
+from normalign.numerics.experiments.provenance import code_sha256, file_sha256
 from normalign.numerics.experiments.rfam import (
     ALPHA,
     MODELS,
@@ -223,22 +222,11 @@ RESULT_CODE: tuple[str, ...] = (
 them, a docstring included, makes existing checkpoints stale."""
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def inputs_version(name: str, cfg: KeelConfig, files: KeelFiles) -> dict[str, str]:
     """What a checkpoint was computed from besides its settings: the SHA-256 of the table's data file
-    (``raw/NAME.dat`` or ``processed/NAME.npz``, per ``cfg.source``) and one SHA-256 over the sources of
-    ``RESULT_CODE`` (module name and bytes, in order)."""
+    (``raw/NAME.dat`` or ``processed/NAME.npz``, per ``cfg.source``) and of the sources of ``RESULT_CODE``."""
     data = files.raw / f"{name}.dat" if cfg.source == "raw" else files.processed / f"{name}.npz"
-    code = hashlib.sha256()
-    for module in RESULT_CODE:
-        spec = importlib.util.find_spec(module)
-        if spec is None or spec.origin is None:
-            raise RuntimeError(f"cannot locate the source of {module}")
-        code.update(module.encode() + b"\0" + Path(spec.origin).read_bytes() + b"\0")
-    return {"data_sha256": _sha256(data), "code_sha256": code.hexdigest()}
+    return {"data_sha256": file_sha256(data), "code_sha256": code_sha256(RESULT_CODE)}
 
 
 def checkpoint_path(out: Path, name: str) -> Path:
