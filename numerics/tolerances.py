@@ -116,8 +116,15 @@ RANK_REL_TOL: float = 10.0 * math.sqrt(SOLVER_OBJ_TOL)
 that is exactly rank one up to solver accuracy has s_2 / s_1 of order sqrt(objective accuracy)
 (same reasoning as SOLVER_ARG_TOL); tenfold margin: 1e-2."""
 
+LOCAL_SEARCH_GTOL: float = 1e-10
+"""Not a rounding tolerance: the gradient-norm stopping rule of the scipy BFGS local searches that try to
+beat a convex optimum (T1'). Without an analytic gradient BFGS differences the loss, with an error of
+~ sqrt(EPS) ~ 1e-8 on losses of order 1; 1e-10 lies below that on purpose, so BFGS runs until it can
+improve no further (it then reports precision loss; only ``res.fun`` is used). The objective is then
+within ~ (1e-8)^2 / curvature of the local minimum, far below LOCAL_SEARCH_TOL."""
+
 LOCAL_SEARCH_TOL: float = 1e-7
-"""A non-convex local search (scipy BFGS, gradient tolerance 1e-10 on losses of order 1) that would
+"""A non-convex local search (scipy BFGS, gradient tolerance LOCAL_SEARCH_GTOL on losses of order 1) that would
 'beat' a convex optimum must do so by more than this absolute amount on the loss: the BFGS stopping
 rule leaves an objective error of about gtol^2 / curvature << 1e-7, and the closed form is exact to
 CLOSED_FORM_TOL; 1e-7 is far above both and far below any real improvement we look for."""
@@ -234,7 +241,7 @@ MILP_BOUND_SLACK: float = 10.0 * SOLVER_FEAS_TOL
 """Relative slack taken off HiGHS's MIP dual bound to make it a lower bound of the tie distance. Strict
 flips are feasible for the tie problem (``gap >= 0``) and the solver's feasibility tolerance only enlarges
 its feasible set, so the bound can only be high through the LP relaxations' dual feasibility tolerance
-(1e-7 on the unit cost of the distance variable; mip_rel_gap 1e-9 is far below). Tenfold over it: 1e-6
+(1e-7 on the unit cost of the distance variable; the MIP gap MILP_REL_GAP = 1e-9 is far below). Tenfold over it: 1e-6
 relative. Measured: on 48 random 2-d networks (L-inf and L1) the bound equals the exact tie distance of
 the region enumeration (numpy dual certificates) to 3e-14 relative."""
 
@@ -277,3 +284,119 @@ TIE_REL: float = 1e-6
 point ambiguous (either projection is a nearest point), so the point comparison skips them. The radius
 itself is computed to ``kappa * matmul_tol <= 1e3 * 1e-13 = 1e-10`` relative here; 1e-6 is four decades
 above that and far below any real gap between two classes' distances."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Exact robustness (numerics/engine/exact_robustness.py): solver settings and the polish of solver points.
+# None of these enters a certified bound: each only decides how tight a bracket gets or where a search
+# looks, and every answer is re-checked in numpy (dual certificates, forward-pass witnesses).
+
+ACTIVE_SET_CANDIDATES_ABS: tuple[float, float] = (1e-9, 1e-6)
+"""Not tolerances: the first two candidate active sets of the QP polish (``_active_set_projection``) are
+the rows whose slack at Clarabel's point is below these fractions of ``scale = 1 + max|x| + max|w|``.
+Clarabel stops ~1e-8 relative short of the boundary, so 1e-9 picks the rows it made exactly active and
+1e-6 those it left short. A candidate is kept only if it passes the KKT test (ACTIVE_SET_PRIMAL_TOL,
+ACTIVE_SET_DUAL_TOL); a wrong candidate costs a try, never a wrong answer."""
+
+ACTIVE_SET_CANDIDATES_REL: tuple[float, float] = (1e-3, 1e-1)
+"""Not tolerances: the last two candidate active sets of the QP polish, rows with slack below these
+fractions of the solver's distance ``||w - x||``, for degenerate problems where the solver's point is far
+from a vertex of the active set; same KKT gate as ACTIVE_SET_CANDIDATES_ABS."""
+
+ACTIVE_SET_PRIMAL_TOL: float = 1e-12
+"""KKT primal feasibility of a polished QP point ``p = x - A_S^T lam``: ``A p - b <= tol * scale * (1 + |b|)``.
+``p`` comes from a least-squares solve of ``A_S A_S^T lam = A_S x - b_S`` and a product; its rows' residual
+rounds to ~ ``d cond(A_S) EPS scale`` (rows of A are O(1)). 1e-12 = rel_tol(450): it accepts
+``d cond(A_S)`` up to ~450 with the tenfold SAFETY. A rejected polish only loosens the bracket (Clarabel's
+own multipliers, ~1e-8 relative), and an accepted point is re-verified downstream (witness forward pass,
+dual certificate of any multipliers)."""
+
+ACTIVE_SET_DUAL_TOL: float = 1e-9
+"""KKT dual feasibility of the polish: multipliers count as >= 0 when ``lam >= -tol * (1 + max|lam|)``.
+The normal equations ``A_S A_S^T`` square the condition number, so lam carries a relative error of
+~ ``cond(A_S)^2 EPS``; 1e-9 = 4.5e6 EPS accepts cond(A_S) up to ~670 with the tenfold SAFETY. The
+certificate clips lam at 0 (``dual_lower_bound``), so a slightly negative multiplier can only loosen it."""
+
+MILP_REL_GAP: float = 1e-9
+"""Not a rounding tolerance: HiGHS's stopping rule ``mip_rel_gap`` for the exact-radius MILP (default 1e-4).
+The MILP stops when primal objective and dual bound agree to this relative gap, far inside
+MILP_BOUND_SLACK (1e-6) and EXACT_RADIUS_TOL (1e-5), so neither the bound nor the tie point's optimality
+limits the bracket; the LP relaxations' own tolerances (1e-7) are what MILP_BOUND_SLACK covers."""
+
+KINK_PROBE_STEP: float = 1e-8
+"""Not a rounding tolerance: the step, relative to ``1 + ||w0||``, of ``strict_witness``'s probes
+``w0 + step u`` that find the regions touching a tie point ``w0`` (when the ray through it gives no strict
+flip). It must put each probe certainly off the hyperplanes through ``w0``, whose position is known to
+their resolution (``region_row_tol`` ~ 1e-13 relative, times cancellation ratios up to ~1e3 on the
+networks here: <= 1e-10), and stay inside the regions meeting ``w0`` (any region thicker than 1e-8
+relative there is reached). It only searches for an upper end: a region missed leaves the answer
+inconclusive, never wrong."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Which points or cases the checks compare (numerics/checks/**). Thresholds of a hypothesis or of a
+# well-conditioned comparison, not rounding tolerances: each says what it excludes and why that is safe.
+
+NA_GAP_MIN: float = 1e-3
+"""Normal alignment is compared with an SVD oracle only where the top singular value is separated:
+``gap = (s_1^2 - s_2^2) / s_1^2 >= NA_GAP_MIN``. NA is the angle to the top singular vector, whose
+perturbation is ~ EPS / gap (Davis-Kahan), hence the comparison tolerance ``SCORE_TOL / gap``; at gap 0 NA
+is not even continuous in J. Below 1e-3 that tolerance would exceed 1e-7 (= ALIGNED_TOL), too loose to
+mean anything, so such points are skipped (counted as residual 0), not compared loosely."""
+
+GRAM_PATH_MIN_NORM: float = math.sqrt(float(np.finfo(np.float64).tiny) / EPS)
+"""The D1 Gram-vs-SVD property test skips Jacobians with ``||J||_F`` below this (residual 0): J = 0, whose
+scores are undefined, and J so small that its squares leave float64's normal range. For J != 0 the
+scores are scale-invariant and rounding is relative as long as the Gram route's squared entries are
+normal: ``||J||^2 >= tiny / EPS`` (tiny = 2.2e-308, the smallest normal), i.e. ``||J|| >= 1.0e-146``;
+below it the subnormal squares' absolute error (~tiny per term) exceeds EPS ||J||^2. Measured: Gram and
+SVD agree to 7e-16 for ||J|| from 1 down to 1e-150 and differ by 8e-4 at 1e-160. (The value used to be
+1e-3, which had no reasoning behind it and dropped valid small J, ||J|| in [1e-6, 1e-3), from the
+comparison.)"""
+
+BOUNDARY_CLEARANCE: float = 1e-9
+"""Points at which a PD check compares activation patterns must be off every boundary of the layer: a
+pre-activation ``|z_k| > BOUNDARY_CLEARANCE (1 + max |z|)``. The pattern of a point within rounding of a
+boundary is either side's; z is computed to ``matmul_tol * (1 + max|z|)`` ~ 1e-13 relative on the small
+networks of the checks, so 1e-9 keeps four decades of margin while excluding almost no random point.
+The same 1e-9 is the 'near a boundary' distance of the PD check's hit-and-run points
+(numerics/checks/centroid/power_diagram.py NEAR)."""
+
+P1_SUM_MIN: float = 1e-6
+"""P1's hypothesis ``1^T u != 0``, made robust: points with ``|1^T u| < P1_SUM_MIN ||u||`` are outside it
+and not counted. The engine's sum rounds to ~ ``matmul_tol * ||u||_1`` (< 1e-12 ||u|| on the networks of
+the check), so above 1e-6 the sign of ``1^T u``, which the conclusion CA = sign(1^T u) is about, is
+determined by six decades; closer to 0 it may legitimately round either way."""
+
+CA_REPLAY_TOL: float = 1e-12
+"""Replay of a saved P1 counterexample: it still fails when CA is undefined or differs from sign(1^T u)
+by more than this. CA of an aligned point is a cosine of mu = (1^T u) x with x, 1 to ~ d EPS
+(< 1e-14 here); a genuine counterexample is off by O(1) (CA = -sign or undefined), so 1e-12 separates
+them with a hundredfold margin either side."""
+
+WITNESS_NORM_RTOL: float = 1e-12
+"""A reported exact radius must be the norm of its witness: the check recomputes ``||w - x||`` with numpy
+(another summation order than the engine's possibly), which differs by at most ~ d EPS relative; 1e-12 =
+rel_tol(450) allows d up to 450 with the tenfold SAFETY (the checks use d <= 8). A radius taken from
+anywhere else (the tie distance, a solver objective) differs by far more."""
+
+FIT_LOGIT_MIN: float = 1e-3
+"""P2's scalar-fit instances need ``|f(x)| >= FIT_LOGIT_MIN``: the read-out is rescaled by ``y / f(x)`` to fit a
+label +-1, and the computed f(x) carries an absolute rounding of ~ matmul_tol times its terms in absolute
+value (O(1) here: entries <= 4, ``||x||`` of order 1), so near f(x) = 0 that rescaling would amplify
+rounding without bound. Above 1e-3 the amplification is at most ~1e3 relative to O(1) terms. Not a
+rounding tolerance: a domain restriction of the check (f(x) = 0 cannot be fitted at all)."""
+
+ORTHOGONAL_PART_MIN: float = 1e-3
+"""T1(b)'s planted 'not binding' variant adds a direction ``N_perp`` orthogonal to ``a``; instances with
+``||N_perp|| < ORTHOGONAL_PART_MIN (1 + ||N||)`` have nothing orthogonal to add (residual 0). Not a
+rounding tolerance: the projection is exact to ~ d EPS ||N||, and the variant normalises N_perp, so it
+needs N_perp well above rounding; 1e-3 keeps its direction accurate to ~1e-13 / 1e-3 = 1e-10."""
+
+SUBNORMAL_MARGIN: float = 1e-150
+"""P1's property test counts a drawn case only when ``max|u|`` and ``max|x|`` are at least this: the
+engine forms products of two such factors (mu = (1^T u) x, ||mu||^2), and with factors below 1e-150 a
+product (< 1e-300) comes within a few orders of float64's subnormal range (< 2.2e-308), where rounding
+is absolute, not relative, so the relative tolerances above no longer bound the error. Not a rounding
+tolerance: a domain restriction of the test, like GRAM_PATH_MIN_NORM (same reasoning, sqrt(tiny / EPS)
+~ 1e-146, rounded up to a power of ten)."""

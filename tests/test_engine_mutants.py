@@ -17,6 +17,7 @@ from normalign.numerics.engine.network import CPANetwork, NetworkError
 from normalign.numerics.engine.power_diagram import pattern_set
 from normalign.numerics.engine.regions import Polytope, brute_force_regions, chebyshev
 from normalign.numerics.engine.scores import cosine, gram_inputs
+from normalign.numerics.tolerances import MILP_FLIP_MARGIN
 
 
 @pytest.mark.theorem("D2")
@@ -212,3 +213,358 @@ def test_enumeration_margin_fallback_gives_a_verified_witness(monkeypatch: pytes
         assert r.verified, r.reason
         assert er.verify_witness(net, x, 0, r.witness)
         assert r.lower <= 1.0 + 1e-9 and 1.0 < r.radius <= 1.0 + 1e-4
+
+
+# ----------------------------------------------------------------------------- strict_witness's searches
+def _kink_net(far: bool) -> tuple[CPANetwork, np.ndarray]:
+    """2 -> 4 (or 5) -> 2 with gap f_1 - f_0 = min(p1 - s - 1, p2) about x = (s, 0), computed exactly along
+    the ray (s + t, 0): units a = relu(p2 - p1 + s + 1), b = relu(p2 + 100), and f_1 = b - a - 100. The tie
+    set {p1 >= s + 1, p2 >= 0} is closest to x at w0 = (s + 1, 0) (distance 1 in L1 and L2); along the ray
+    the gap is exactly 0 for every t >= 1 (it only touches 0 there), while (s + 1 + m, m) is a strict flip
+    for every m > 0. A unit e = relu(p1 - s - 1) with zero read-out only splits the regions at w0, so that
+    w0's own region (e and a inactive there: p2 <= p1 - s - 1 <= 0) holds no strict flip: the strict
+    flips are only in the neighbouring regions, which the kink search must step into. f_0 = 0 on the box |p - x|_inf <= 2 but large in absolute value, so that the
+    rounding scale of the gap (its terms in absolute value) is set by class 0's row:
+    near: s = 0, f_0 = 5 relu(p2 + 100) - 5 relu(p2 + 50) - 250 (large bias terms);
+    far: s = 100, f_0 = relu(100 p1) - relu(100 p1 - 1) - 1 (large weights: |J_0| |w0| ~ 2e4)."""
+    if far:
+        W1 = np.array([[-1.0, 1.0], [0.0, 1.0], [1.0, 0.0], [100.0, 0.0], [100.0, 0.0]])
+        b1 = np.array([101.0, 100.0, -101.0, 0.0, -1.0])
+        W2 = np.array([[0.0, 0.0, 0.0, 1.0, -1.0], [-1.0, 1.0, 0.0, 0.0, 0.0]])
+        b2 = np.array([-1.0, -100.0])
+        return CPANetwork.from_arrays([W1, W2], [b1, b2], ["relu", "identity"]), np.array([100.0, 0.0])
+    W1 = np.array([[-1.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    b1 = np.array([1.0, 100.0, -1.0, 50.0])
+    W2 = np.array([[0.0, 5.0, 0.0, -5.0], [-1.0, 1.0, 0.0, 0.0]])
+    b2 = np.array([-250.0, -100.0])
+    return CPANetwork.from_arrays([W1, W2], [b1, b2], ["relu", "identity"]), np.zeros(2)
+
+
+@pytest.mark.theorem("T2")
+@pytest.mark.parametrize("far", [False, True])
+# far, L2: Clarabel calls one probe region's margin QP 'inaccurate'; region_tie then reports that region as
+# unsolved (NaN) and the kink search uses the others, which is what this test expects
+@pytest.mark.filterwarnings("ignore:Solution may be inaccurate:UserWarning")
+def test_strict_witness_at_a_kink_searches_the_touching_regions(far: bool) -> None:
+    """No strict flip on the ray through the tie point w0 (the gap is exactly 0 there): the strict witness
+    must come from the regions touching w0, within the witness margin (~1e-10 to ~4e-9 here) of it; the
+    enumeration's and the MILP's radii are then 1 to that margin, their lower bounds at most 1 (by hand)."""
+    from normalign.numerics.engine.exact_robustness import (
+        flip_gap,
+        region_problem,
+        strict_witness,
+        verify_witness,
+    )
+
+    net, x = _kink_net(far)
+    w0 = x + np.array([1.0, 0.0])
+    T = 1.0 + 2.0 ** -np.arange(52, 0, -1)
+    assert not (flip_gap(net, x[None] + T[:, None] * (w0 - x)[None], 0) > 0).any()  # the touch is real
+    rm = region_problem(net, w0)
+    for norm in ("l1", "l2", "linf"):
+        w = strict_witness(net, x, 0, w0, norm, rm=rm)
+        assert w is not None and verify_witness(net, x, 0, w), norm
+        assert np.abs(w - w0).max() <= 1e-7, (norm, w)
+    for norm in ("l1", "l2"):
+        r = brute_force_radius(net, x, norm, R=2.0)
+        assert r.verified, r.reason
+        assert verify_witness(net, x, 0, r.witness)
+        assert r.lower <= 1.0 + 1e-12 and 1.0 < r.radius <= 1.0 + 1e-7, (norm, r.lower, r.radius)
+    m = milp_radius(net, x, "l1", R=2.0)
+    assert m.verified and verify_witness(net, x, 0, m.witness), m.reason
+    assert m.lower <= 1.0 + 1e-12 and 1.0 < m.radius <= 1.0 + 1e-7, (m.lower, m.radius)
+
+
+def _plateau_net() -> CPANetwork:
+    """1 -> 2 -> 2: f_0 = relu(1 - p), f_1 = relu(p - 1.1). From x = 0 (class 0) the gap f_1 - f_0 is
+    p - 1 < 0 below 1, exactly 0 on [1, 1.1] (ties, no strict flip) and p - 1.1 > 0 beyond: the closest
+    tie is at 1, the closest strict flip at 1.1 (the exact radius, an infimum)."""
+    return CPANetwork.from_arrays([np.array([[1.0], [-1.0]]), np.array([[0.0, 1.0], [1.0, 0.0]])],
+                                  [np.array([-1.1, 1.0]), None], ["relu", "identity"])
+
+
+@pytest.mark.theorem("T2")
+def test_strict_witness_beyond_a_zero_gap_plateau() -> None:
+    """The tie at 1 has no strict flip next to it in any region: the last resort (farther along the ray,
+    t = 1 + 2^-k up to 1.5) must give one, 1.125 (first t with t > 1.1). The enumeration then reports the
+    open bracket [1, 1.125] honestly (inconclusive), with that strict flip as its upper end."""
+    from normalign.numerics.engine.exact_robustness import (
+        strict_witness,
+        verify_witness,
+    )
+
+    net, x = _plateau_net(), np.zeros(1)
+    w = strict_witness(net, x, 0, np.array([1.0]), "linf")
+    assert w is not None and verify_witness(net, x, 0, w)
+    assert w[0] == 1.125
+    for norm in ("linf", "l2"):
+        r = brute_force_radius(net, x, norm, R=2.0)
+        assert not r.verified and r.witness is not None and verify_witness(net, x, 0, r.witness)
+        assert r.radius == pytest.approx(1.125, rel=1e-9) and r.lower <= 1.0 + 1e-12
+
+
+# ----------------------------------------------------------------------------- planted solver failures
+def _linear_net() -> CPANetwork:
+    """f = (x1, 2 - x1): class 0 at x = (3, 1), the tie x1 = 1 at distance 2 in every norm."""
+    return CPANetwork.from_arrays([np.array([[1.0, 0.0], [-1.0, 0.0]])], [np.array([0.0, 2.0])], ["identity"])
+
+
+@pytest.mark.theorem("T2")
+def test_a_failed_farkas_certificate_is_a_failure_not_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The box [2.5, 3.5] x [0.5, 1.5] about x = (3, 1) holds no tie (x1 >= 2.5 > 1). Its emptiness is
+    proved by the multipliers of max gap (a Farkas certificate); planted multipliers that prove nothing
+    (all zero) must give a failed Tie (value and bound NaN, the target named) and an inconclusive
+    radius, never 'no class change' on the planted solver's word."""
+    import normalign.numerics.engine.exact_robustness as er
+
+    net, x = _linear_net(), np.array([3.0, 1.0])
+    rm = er.region_problem(net, x, box=(x - 0.5, x + 0.5))
+    honest = er.region_tie(rm, net, x, 0, "linf", reach=1.0)
+    assert honest.value == np.inf and honest.lower > 0  # the real certificate works
+    monkeypatch.setattr(er, "_farkas", lambda poly, g, g0: np.zeros(poly.A.shape[0] + 1))
+    tie = er.region_tie(rm, net, x, 0, "linf", reach=1.0)
+    assert np.isnan(tie.value) and tie.point is None and tie.target == 1 and np.isnan(tie.lower)
+    assert "Farkas certificate failed" in tie.message
+    r = brute_force_radius(net, x, "linf", R=0.5)
+    assert not r.verified and "Farkas certificate failed" in r.reason
+
+
+@pytest.mark.theorem("T2")
+def test_a_solver_optimum_below_its_certificate_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A planted LP that reports half the true optimum (1 instead of 2 for the tie x1 = 1 from (3, 1)):
+    the numpy dual certificate (2) lies above it, so region_tie must refuse the answer (NaN, target
+    named) and the enumeration must be inconclusive, not report radius 1."""
+    import normalign.numerics.engine.exact_robustness as er
+
+    net, x = _linear_net(), np.array([3.0, 1.0])
+    real = er._lp_norm
+
+    def halved(A, b, x_, norm):
+        val, w, lam, msg = real(A, b, x_, norm)
+        return val / 2, w, lam, msg
+
+    rm = er.region_problem(net, x, box=(x - 2.5, x + 2.5))
+    assert er.region_tie(rm, net, x, 0, "linf").value == pytest.approx(2.0, rel=1e-12)
+    monkeypatch.setattr(er, "_lp_norm", halved)
+    tie = er.region_tie(rm, net, x, 0, "linf")
+    assert np.isnan(tie.value) and tie.point is None and tie.target == 1 and np.isnan(tie.lower)
+    assert "above the optimum" in tie.message
+    r = brute_force_radius(net, x, "linf", R=2.5)
+    assert not r.verified and "above the optimum" in r.reason and np.isnan(r.radius)
+
+
+@pytest.mark.theorem("T2")
+def test_incomplete_walk_answer_keeps_its_diagnostics(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every region LP planted to fail: the enumeration is inconclusive ('region walk incomplete') and its
+    `extra` still counts the LP calls (counted independently here) and the regions solved (none)."""
+    from normalign.numerics.engine import regions
+
+    real = regions._solve_lp
+    calls = {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        res = real(*args, **kwargs)
+        res.status, res.message = 4, "planted numerical difficulty"
+        return res
+
+    monkeypatch.setattr(regions, "_solve_lp", failing)
+    r = brute_force_radius(_net_with_stable_units("relu"), np.array([3.0, -1.0]), "linf", R=2.0)
+    assert not r.verified and r.reason.startswith("region walk incomplete")
+    assert "planted numerical difficulty" in r.reason
+    assert r.extra["lp_calls"] == calls["n"] > 0 and r.extra["thin"] == 0
+
+
+@pytest.mark.theorem("T2")
+def test_enumeration_fallback_failure_keeps_the_bracket(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No strict flip next to the closest tie and none even with the margin (planted: a margin of 1e9, no
+    point of the box reaches it): inconclusive, with the tie distance 1 (by hand) as `radius`, no
+    witness, the region count of the walk (2: unit x1 + x2 - 3 splits the box) and the reason."""
+    import normalign.numerics.engine.exact_robustness as er
+
+    monkeypatch.setattr(er, "strict_witness", lambda *args, **kwargs: None)
+    monkeypatch.setattr(er, "_margin", lambda net, x: 1e9)
+    net, x = _net_with_stable_units("relu"), np.array([3.0, -1.0])
+    found, failed = brute_force_regions(net, x - 2.0, x + 2.0)
+    assert not failed
+    r = brute_force_radius(net, x, "linf", R=2.0)
+    assert not r.verified and r.witness is None and r.target == 1
+    assert r.radius == pytest.approx(1.0, rel=1e-9) and r.lower <= 1.0 + 1e-12
+    assert r.regions == len(found) == 2
+    assert r.reason == "no strict class change found next to the closest tie"
+
+
+@pytest.mark.theorem("T2")
+def test_milp_polishes_a_margin_point_that_fails_the_forward_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The margin MILP's point planted to miss the class change (pulled back 1e-3 of the way to x, still in
+    the same region): the polish (margin problem on that region, margin doubled) must give a strict flip
+    at the hand distance: the gap is -(x2 + 2) there, so gap >= 2 m is first reached at L-inf distance
+    1 + 2 m (m = the flip margin MILP_FLIP_MARGIN (1 + max |f(x)|) = 4.75e-6 here; the bracket [1, 1 + 2 m] is then wider than
+    EXACT_RADIUS_TOL, so the answer is honestly inconclusive, with that witness as its upper end)."""
+    import normalign.numerics.engine.exact_robustness as er
+
+    net, x = _net_with_stable_units("relu"), np.array([3.0, -1.0])
+    exact = brute_force_radius(net, x, "linf", R=2.0)
+    assert exact.verified and exact.radius == pytest.approx(1.0, rel=1e-9)
+    real = er._milp_one
+    planted = []
+
+    def short(net_, x_, y, k, norm, R, margin, time_limit):
+        status, obj, dual, w, msg = real(net_, x_, y, k, norm, R, margin, time_limit)
+        if margin > 0 and w is not None:
+            w = x_ + (1 - 1e-3) * (w - x_)
+            planted.append(not er.verify_witness(net_, x_, y, w))
+        return status, obj, dual, w, msg
+
+    monkeypatch.setattr(er, "strict_witness", lambda *args, **kwargs: None)
+    monkeypatch.setattr(er, "_milp_one", short)
+    m = milp_radius(net, x, "linf", R=2.0)
+    assert planted == [True]  # the margin MILP ran and its planted point is not a flip
+    assert m.witness is not None and er.verify_witness(net, x, 0, m.witness), m.reason
+    assert m.radius == pytest.approx(float(np.abs(m.witness - x).max()), rel=1e-12)
+    m_hand = MILP_FLIP_MARGIN * (1 + 3.75)  # relative to 1 + max |f(x)|, f(x) = (3.75, 2.75) by hand
+    assert m.radius == pytest.approx(1.0 + 2 * m_hand, rel=1e-9)
+    assert 1.0 - 2e-6 <= m.lower <= 1.0 and m.target == 1  # HiGHS's bound less MILP_BOUND_SLACK (1e-6)
+
+
+@pytest.mark.theorem("T2")
+def test_milp_fallback_failure_is_inconclusive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No strict flip next to the tie and the margin MILP planted to stop (status 1, time limit): the answer
+    is inconclusive, with the tie MILP's objective (1, by hand) as radius, no witness, the target and the
+    margin MILP's message."""
+    import normalign.numerics.engine.exact_robustness as er
+
+    net, x = _net_with_stable_units("relu"), np.array([3.0, -1.0])
+    real = er._milp_one
+
+    def stopped(net_, x_, y, k, norm, R, margin, time_limit):
+        if margin > 0:
+            return 1, np.nan, np.nan, None, "planted time limit"
+        return real(net_, x_, y, k, norm, R, margin, time_limit)
+
+    monkeypatch.setattr(er, "strict_witness", lambda *args, **kwargs: None)
+    monkeypatch.setattr(er, "_milp_one", stopped)
+    m = milp_radius(net, x, "linf", R=2.0)
+    assert m.outcome == "inconclusive" and m.witness is None and m.target == 1 and m.norm == "linf"
+    assert m.radius == pytest.approx(1.0, rel=1e-6)
+    assert "margin MILP: planted time limit" in m.reason
+
+
+@pytest.mark.theorem("T2")
+def test_a_solver_bound_above_the_witness_is_not_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS's dual bound is solver-reported (``extra['lower_by']``). Planted 1.5 times too high, it lies
+    above the verified witness (radius 1 by hand, from the exact enumeration): the answer must be
+    inconclusive with that reason, never a verified bracket whose lower end exceeds the radius."""
+    import normalign.numerics.engine.exact_robustness as er
+
+    net, x = _net_with_stable_units("relu"), np.array([3.0, -1.0])
+    honest = milp_radius(net, x, "linf", R=2.0)
+    assert honest.verified and honest.radius == pytest.approx(1.0, rel=1e-9) and "HiGHS" in honest.extra["lower_by"]
+    real = er._milp_one
+
+    def overstated(net_, x_, y, k, norm, R, margin, time_limit):
+        status, obj, dual, w, msg = real(net_, x_, y, k, norm, R, margin, time_limit)
+        return status, 1.5 * obj, 1.5 * dual, w, msg
+
+    monkeypatch.setattr(er, "_milp_one", overstated)
+    m = milp_radius(net, x, "linf", R=2.0)
+    assert m.outcome == "inconclusive" and "lies above the verified witness" in m.reason, (m.outcome, m.reason)
+
+
+@pytest.mark.theorem("T2")
+def test_output_activation_is_part_of_the_region_map() -> None:
+    """An activation on the last layer (leaky, slope 0.1): f_0 = lrelu(x1), f_1 = lrelu(-0.5) = -0.05.
+    From x = (5, 0) (class 0) the tie f_0 <= f_1 lies where the output unit 0 is inactive:
+    0.1 x1 <= -0.05, x1 <= -0.5, at distance 5.5 in every norm (slope 1 instead of 0.1 would give 5.05)."""
+    net = CPANetwork.from_arrays([np.array([[1.0, 0.0], [0.0, 0.0]])], [np.array([0.0, -0.5])], ["leaky_relu"],
+                                 negative_slope=0.1)
+    x = np.array([5.0, 0.0])
+    for norm in ("linf", "l2"):
+        r = brute_force_radius(net, x, norm, R=6.0)
+        assert r.verified, r.reason
+        assert r.radius == pytest.approx(5.5, rel=1e-9) and r.lower <= 5.5 * (1 + 1e-12)
+        assert r.witness[0] < -0.5
+
+
+# ----------------------------------------------------------------------------- thin cells
+def _plant_thin(monkeypatch: pytest.MonkeyPatch, net: CPANetwork, p: np.ndarray) -> bytes:
+    """Make the walk's certification fail for the region of ``p`` (as for a region thinner than the
+    resolution): its polished radius is planted to 0. Returns that region's pattern key."""
+    from normalign.numerics.engine import regions
+
+    key = regions.pattern_keys(net, p[None])[0]
+    real = regions._polish_centre
+
+    def polish(poly, c, r):
+        centre, radius = real(poly, c, r)
+        return (centre, 0.0) if poly.key == key else (centre, radius)
+
+    monkeypatch.setattr(regions, "_polish_centre", polish)
+    return key
+
+
+@pytest.mark.theorem("PD")
+def test_thin_cells_are_recorded_and_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A planted thin cell (the region x1 + x2 > 3 of _net_with_stable_units) is listed among `thin` (the
+    cell itself, with its pattern, never dropped), the other region among `regions` (brute force over
+    patterns: 2 in all), and it counts against the region budget."""
+    from normalign.numerics.engine.regions import pattern_keys, walk_regions
+
+    net, x = _net_with_stable_units("relu"), np.array([3.0, -1.0])
+    key = _plant_thin(monkeypatch, net, np.array([4.0, 0.0]))
+    found, _ = brute_force_regions(net, x - 2.0, x + 2.0)
+    walk = walk_regions(net, x - 2.0, x + 2.0)
+    assert [c.key for c in walk.thin] == [key] and walk.thin[0].radius <= 0
+    assert [c.key for c in walk.regions] == [pattern_keys(net, x[None])[0]]
+    assert {c.key for c in walk.regions + walk.thin} == set(found)
+    with pytest.raises(RuntimeError, match="more than 1 regions"):
+        walk_regions(net, x - 2.0, x + 2.0, max_regions=1)
+    assert len(walk_regions(net, x - 2.0, x + 2.0, max_regions=2).thin) == 1
+
+
+@pytest.mark.theorem("T2")
+def test_a_thin_cell_bounds_the_lower_end_by_its_distance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the region x1 + x2 > 3 planted thin (never searched), a tie could hide there: the certified
+    lower end must drop to that cell's distance from x = (3, -1), 1/2 in L-inf (x1 + x2 = 2), leaving the
+    bracket [1/2, 1] open (inconclusive) although the witness at distance 1 is still found."""
+    net, x = _net_with_stable_units("relu"), np.array([3.0, -1.0])
+    _plant_thin(monkeypatch, net, np.array([4.0, 0.0]))
+    r = brute_force_radius(net, x, "linf", R=2.0)
+    assert r.extra["thin"] == 1 and not r.verified
+    assert 0.5 * (1 - 1e-9) <= r.lower <= 0.5
+    assert r.radius == pytest.approx(1.0, rel=1e-6)
+
+
+@pytest.mark.theorem("PD")
+def test_polish_centre_falls_back_to_the_chebyshev_lp() -> None:
+    """A joint-LP centre that fails the numpy certification (planted far outside, with the d + 1 tightest
+    rows a rank-one system whose least-squares vertex is outside too): the solo Chebyshev LP must supply
+    the centre, the inscribed ball of the unit square (centre (1/2, 1/2), radius 1/2, by hand; the
+    least-squares vertex of the three copies of x1 <= 1 is (1/2, 0), on the boundary)."""
+    from normalign.numerics.engine.regions import _polish_centre
+
+    A = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    b = np.array([1.0, 1.0, 1.0, 0.0, 1.0, 0.0])
+    poly = Polytope(A, b, np.array([[-1, j] for j in range(6)]))
+    c, r = _polish_centre(poly, np.array([5.0, 0.6]), 0.0)
+    np.testing.assert_allclose(c, [0.5, 0.5], atol=1e-9)
+    assert r == pytest.approx(0.5, rel=1e-9) and r == poly.certified_radius(c)
+
+
+@pytest.mark.theorem("T2")
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_in_region_qp_lower_is_tight_to_rounding(activation: str) -> None:
+    """The in-region L2 radius's certificate uses the active-set multipliers (exact KKT), so its lower end
+    is the radius less rounding only: the rows' resolution here is ~1e-12 relative (region_row_tol of a
+    2-layer width-4 net times scales ~10); Clarabel's own multipliers would leave ~1e-10. The radius is
+    also recomputed from the witness, which must reach the tie (gap >= 0 to rounding)."""
+    from normalign.numerics.engine.exact_robustness import flip_gap
+
+    net, x = _net_with_stable_units(activation), np.array([3.0, -1.0])
+    r = in_region_l2(net, x)
+    assert r.verified, r.reason
+    assert r.radius == pytest.approx(float(np.linalg.norm(r.witness - x)), rel=1e-15)
+    assert flip_gap(net, r.witness[None], 0)[0] >= -1e-12
+    assert r.radius * (1 - 1e-11) <= r.lower <= r.radius
+    if activation == "relu":
+        assert r.radius == pytest.approx(1.0, rel=1e-12)  # the tie x2 = -2, by hand

@@ -16,6 +16,9 @@ Class of ``x``: ``y = argmax f(x)`` (for ``c = 1``: the sign of the logit). The 
   rows' rounding bounds (:meth:`Polytope.resolution`); the solver's multipliers make it tight, and any
   ``lam`` makes it valid. Globally it is the minimum over every region of the domain box (the complete
   walk of ``normalign.numerics.engine.regions``), or the MILP's dual bound minus ``MILP_BOUND_SLACK``.
+  The MILP's bound (and its "infeasible", read as ``lower = R``) is HiGHS's word, not recomputed here:
+  :func:`milp_radius` says so in ``extra["lower_by"]``, and the registry's checks compare it with the
+  complete walk on networks small enough to enumerate (``checks/robustness/exact_radius.py``).
   A flip margin never enters ``lower`` (the old ``lower`` was the margin problem's optimum, which lies
   beyond strict flips).
 
@@ -59,9 +62,15 @@ from normalign.numerics.engine.regions import (
 )
 from normalign.numerics.engine.stdio import c_stdout_to_stderr
 from normalign.numerics.tolerances import (
+    ACTIVE_SET_CANDIDATES_ABS,
+    ACTIVE_SET_CANDIDATES_REL,
+    ACTIVE_SET_DUAL_TOL,
+    ACTIVE_SET_PRIMAL_TOL,
     EXACT_RADIUS_TOL,
+    KINK_PROBE_STEP,
     MILP_BOUND_SLACK,
     MILP_FLIP_MARGIN,
+    MILP_REL_GAP,
     SOLVER_FEAS_TOL,
     region_row_tol,
     rel_tol,
@@ -154,11 +163,19 @@ def _cap(res: ExactRadius, R: float) -> ExactRadius:
 
 
 def _bracket(res: ExactRadius) -> ExactRadius:
-    """A verified answer must pin the radius: ``radius - lower <= EXACT_RADIUS_TOL * radius``."""
-    if res.verified and np.isfinite(res.radius) and res.radius - res.lower > EXACT_RADIUS_TOL * res.radius:
+    """A verified answer must pin the radius: ``|radius - lower| <= EXACT_RADIUS_TOL * radius``. A lower end
+    above the witness's norm contradicts the witness (a strict flip recomputed in numpy), so a bound or a
+    solver is wrong: inconclusive too."""
+    if not (res.verified and np.isfinite(res.radius)):
+        return res
+    if res.radius - res.lower > EXACT_RADIUS_TOL * res.radius:
         res.outcome = "inconclusive"
         res.reason = (f"certified bracket [{res.lower:.9g}, {res.radius:.9g}] is wider than EXACT_RADIUS_TOL "
                       "relative")
+    elif res.lower - res.radius > EXACT_RADIUS_TOL * res.radius:
+        res.outcome = "inconclusive"
+        res.reason = (f"lower end {res.lower:.9g} lies above the verified witness at {res.radius:.9g}: a bound "
+                      f"or a solver answer is wrong ({res.extra.get('lower_by', 'certificates')})")
     return res
 
 
@@ -329,7 +346,8 @@ def _active_set_projection(A: np.ndarray, b: np.ndarray, x: np.ndarray, w: np.nd
     slack = (b - A @ w) / np.maximum(np.linalg.norm(A, axis=1), 1e-300)
     dist = float(np.linalg.norm(w - x))
     tried: set[tuple[int, ...]] = set()
-    for thr in (1e-9 * scale, 1e-6 * scale, 1e-3 * dist, 1e-1 * dist):  # candidate active sets
+    thresholds = [t * scale for t in ACTIVE_SET_CANDIDATES_ABS] + [t * dist for t in ACTIVE_SET_CANDIDATES_REL]
+    for thr in thresholds:  # candidate active sets
         S = tuple(np.flatnonzero(slack <= thr))
         if not S or S in tried:
             continue
@@ -339,7 +357,8 @@ def _active_set_projection(A: np.ndarray, b: np.ndarray, x: np.ndarray, w: np.nd
         p = x - AS.T @ lam
         # KKT: primal feasible, multipliers >= 0 (stationarity and complementarity hold by construction),
         # which for this convex QP certifies p as the global minimiser
-        if np.all(lam >= -1e-9 * (1 + np.abs(lam).max())) and np.all(A @ p - b <= 1e-12 * scale * (1 + np.abs(b))):
+        if np.all(lam >= -ACTIVE_SET_DUAL_TOL * (1 + np.abs(lam).max())) \
+                and np.all(A @ p - b <= ACTIVE_SET_PRIMAL_TOL * scale * (1 + np.abs(b))):
             full = np.zeros(A.shape[0])
             full[list(S)] = lam
             return p, full
@@ -490,7 +509,7 @@ def _milp_one(net: CPANetwork, x: np.ndarray, y: int, k: int, norm: str, R: floa
     with c_stdout_to_stderr():  # HiGHS's MIP code printf()s debug lines whatever disp says
         res = milp(c, integrality=integ, bounds=Bounds(lb, ub),
                    constraints=LinearConstraint(np.array(rows), np.array(rlo), np.array(rhi)),
-                   options={"time_limit": time_limit, "mip_rel_gap": 1e-9, "disp": False})
+                   options={"time_limit": time_limit, "mip_rel_gap": MILP_REL_GAP, "disp": False})
     dual = float(getattr(res, "mip_dual_bound", np.nan) or np.nan)
     if res.status == 0:
         return 0, float(res.fun), dual, np.asarray(res.x[:d], dtype=np.float64), res.message
@@ -503,7 +522,7 @@ def milp_radius(net: CPANetwork, x: np.ndarray, norm: Literal["linf", "l1"] = "l
                 time_limit: float = 30.0) -> ExactRadius:
     """Exact global L-infinity or L1 radius of ``x`` within the domain box ``||x' - x||_inf <= R`` by MILP
     (one per target class, on the tie set ``gap >= 0``): ``lower`` is HiGHS's dual bound less
-    ``MILP_BOUND_SLACK``; the witness is a verified strict flip next to the MILP's tie point
+    ``MILP_BOUND_SLACK`` (solver-reported: ``extra["lower_by"]``); the witness is a verified strict flip next to the MILP's tie point
     (:func:`strict_witness`), else the margin MILP's point (polished on its region by an LP)."""
     if norm not in ("linf", "l1"):
         raise ValueError(f"norm must be 'linf' or 'l1', got {norm!r}")
@@ -535,6 +554,7 @@ def milp_radius(net: CPANetwork, x: np.ndarray, norm: Literal["linf", "l1"] = "l
         if r < best.radius:
             best = ExactRadius(norm, r, w, "verified", target=k, extra={"milp_objective": obj})
     best.lower = float(min(lowers)) if lowers else R
+    best.extra["lower_by"] = "HiGHS's MILP dual bound and infeasibility status (solver-reported, not recomputed)"
     return _bracket(_cap(best, R))
 
 
@@ -561,7 +581,7 @@ def strict_witness(net: CPANetwork, x: np.ndarray, y: int, w0: np.ndarray, norm:
     rng = np.random.default_rng(0)  # fixed probe directions: reproducible
     U = np.vstack([np.eye(d), -np.eye(d), rng.normal(size=(64, d))])
     U /= np.linalg.norm(U, axis=1, keepdims=True)
-    P = w0[None] + 1e-8 * (1.0 + np.linalg.norm(w0)) * U
+    P = w0[None] + KINK_PROBE_STEP * (1.0 + np.linalg.norm(w0)) * U
     # the forward pass rounds the gap relative to its terms in absolute value, not to |f| (~0 at a tie)
     scale = 1.0 + max(float(ga @ np.abs(w0) + g0a) for ga, g0a in _abs_flip_rows(net, rm, y))
     margin = witness_gap_margin(len(net.layers), max(net.widths), scale)

@@ -22,7 +22,13 @@ from hypothesis import strategies as st
 from normalign.numerics.checks.centroid.power_diagram import net_case
 from normalign.numerics.engine.geometry import analyze
 from normalign.numerics.engine.network import CPANetwork
-from normalign.numerics.tolerances import ALIGNED_TOL, matmul_tol
+from normalign.numerics.tolerances import (
+    ALIGNED_TOL,
+    CA_REPLAY_TOL,
+    P1_SUM_MIN,
+    SUBNORMAL_MARGIN,
+    matmul_tol,
+)
 
 from normalign.checks import Budget, CheckResult, verdict
 from normalign.conjecture import conjecture
@@ -106,12 +112,12 @@ def _bump_cases(budget: Budget, seed: int):
 def check_p1_constructed(budget: Budget) -> CheckResult:
     """Bump networks (aligned by construction at every training point, arbitrary deeper layers): autograd
     confirms J = u x^T, and the engine gives mu = (1^T u) x, CA = sign(1^T u), NA = 1, wherever
-    1^T u != 0 (|1^T u| >= 1e-6 ||u||; other points are outside the hypothesis and not counted)."""
+    1^T u != 0 (|1^T u| >= P1_SUM_MIN ||u||; other points are outside the hypothesis and not counted)."""
     res, cases = [], []
     for net, X in _bump_cases(budget, 50):
         r = p1_residuals(net, X)
         tol = matmul_tol(len(net.layers), max(net.widths))
-        ok = (r["sum_u_rel"] >= 1e-6) & (r["rank1"] <= tol)  # hypothesis holds
+        ok = (r["sum_u_rel"] >= P1_SUM_MIN) & (r["rank1"] <= tol)  # hypothesis holds
         if r["rank1"].max() > tol:  # the construction itself failed: report it as a failure
             res.append(np.inf)
         else:
@@ -158,9 +164,9 @@ def p1_centroid_alignment(case) -> float:
     x, a, W2, frac = case
     u = W2 @ a
     s = float(u.sum())
-    if np.linalg.norm(u) == 0 or abs(s) < 1e-6 * np.linalg.norm(u):
+    if np.linalg.norm(u) == 0 or abs(s) < P1_SUM_MIN * np.linalg.norm(u):
         return 0.0  # outside the hypotheses u != 0, 1^T u != 0
-    if np.abs(u).max() < 1e-150 or np.abs(x).max() < 1e-150:
+    if np.abs(u).max() < SUBNORMAL_MARGIN or np.abs(x).max() < SUBNORMAL_MARGIN:
         return 0.0  # near the subnormal range rounding is no longer relative: tolerances do not apply
     net = _one_point_net(x, a, W2, frac)
     geo = analyze(net, x[None], jacobian=False)
@@ -298,4 +304,4 @@ def replay_case(case: dict[str, Any]) -> bool:
     W2 = np.array(case["W2"], dtype=float)
     geo = analyze(_one_point_net(x, a, W2, float(case["frac"])), x[None], jacobian=False)
     ca = geo.centroid_alignment
-    return bool(np.ma.getmaskarray(ca)[0] or abs(float(ca[0]) - np.sign((W2 @ a).sum())) > 1e-12)
+    return bool(np.ma.getmaskarray(ca)[0] or abs(float(ca[0]) - np.sign((W2 @ a).sum())) > CA_REPLAY_TOL)

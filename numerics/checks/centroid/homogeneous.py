@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from normalign.numerics.checks.centroid.power_diagram import net_case, net_from_case
 from normalign.numerics.engine.geometry import analyze, region_maps
 from normalign.numerics.engine.network import CPANetwork
-from normalign.numerics.tolerances import matmul_tol
+from normalign.numerics.tolerances import FIT_LOGIT_MIN, matmul_tol
 
 from normalign.checks import Budget, CheckResult, verdict
 from normalign.conjecture import Conjecture
@@ -194,7 +194,7 @@ def _fit_cases(budget: Budget, seed: int):
         net, X = _bias_free_cpa(rng, c=1)
         x = X[0]
         fx = float(net.forward(x[None])[0, 0])
-        if abs(fx) < 1e-3:
+        if abs(fx) < FIT_LOGIT_MIN:
             continue
         y = float(rng.choice([-1.0, 1.0]))
         done += 1
@@ -221,11 +221,11 @@ def check_p2_scalar_fit(budget: Budget) -> CheckResult:
 
 def _fit_point_cases():
     """(net, x, y): a bias-free scalar ReLU / leaky-ReLU network (1-4 layers, width <= 7), a point x != 0
-    with |f(x)| >= 1e-3 (so the read-out can be rescaled to fit), and a label y = +-1."""
+    with |f(x)| >= FIT_LOGIT_MIN (so the read-out can be rescaled to fit), and a label y = +-1."""
     nets = cpa_networks(min_layers=1, max_layers=4, max_width=7, output_dim=1, bias=False,
                         activations=("relu", "leaky_relu"))
     return nets.flatmap(lambda n: st.tuples(st.just(n), nonzero_vectors(n.input_dim), st.sampled_from([-1.0, 1.0]))
-                        ).filter(lambda t: abs(float(t[0].forward(t[1][None])[0, 0])) >= 1e-3)
+                        ).filter(lambda t: abs(float(t[0].forward(t[1][None])[0, 0])) >= FIT_LOGIT_MIN)
 
 
 def _fit_case(case) -> dict:

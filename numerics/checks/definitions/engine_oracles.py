@@ -19,7 +19,10 @@ from normalign.numerics.engine.network import CPANetwork
 from normalign.numerics.engine.scores import scores_from_jacobians
 from normalign.numerics.tolerances import (
     ALIGNED_TOL,
+    BOUNDARY_CLEARANCE,
+    GRAM_PATH_MIN_NORM,
     GRAM_SINGULAR_TOL,
+    NA_GAP_MIN,
     SCORE_TOL,
     matmul_tol,
 )
@@ -87,7 +90,7 @@ def check_scores_vs_svd(budget: Budget) -> CheckResult:
     """Gram-route scores equal SVD scores on random J; every score is 1 on planted J = u x^T.
 
     Residual: the largest difference, relative to the tolerance of each score (so <= 1 passes):
-    NA is compared only where the top singular value is separated (relative gap >= 1e-3), with
+    NA is compared only where the top singular value is separated (relative gap >= NA_GAP_MIN), with
     tolerance ``SCORE_TOL / gap`` (eigenvector perturbation ~ EPS / gap)."""
     rng = np.random.default_rng(budget.seed)
     n = budget.n(200, 5000)
@@ -103,7 +106,7 @@ def check_scores_vs_svd(budget: Budget) -> CheckResult:
         r = [abs(got["frobenius_ratio"] - ref["frobenius_ratio"]) / SCORE_TOL,
              abs(got["pc1"] - ref["pc1"]) / SCORE_TOL,
              abs(got["effective_rank"] - ref["effective_rank"]) / er_tol]
-        if ref["gap"] >= 1e-3:
+        if ref["gap"] >= NA_GAP_MIN:
             r.append(abs(got["normal_alignment"] - ref["normal_alignment"]) / (SCORE_TOL / ref["gap"]))
         if planted:
             r += [abs(got[k] - 1.0) / (er_tol if k == "effective_rank" else ALIGNED_TOL)
@@ -124,9 +127,9 @@ def _gram_path_cases():
 def scores_gram_path(case: tuple[np.ndarray, np.ndarray]) -> float:
     """D1 scores, Gram route vs SVD.
 
-    max |gram - svd| over the Frobenius ratio and PC1 (J with ||J|| < 1e-3 skipped: residual 0)."""
+    max |gram - svd| over the Frobenius ratio and PC1 (J with ||J|| < GRAM_PATH_MIN_NORM skipped: residual 0)."""
     J, x = case
-    if np.linalg.norm(J) < 1e-3:
+    if np.linalg.norm(J) < GRAM_PATH_MIN_NORM:
         return 0.0
     got = scores_from_jacobians(J[None], x[None])
     ref = svd_scores(J, x)
@@ -240,7 +243,7 @@ def power_residual(net: CPANetwork, X: np.ndarray, radius_sign: float) -> float 
     W, b = net.layers[0].weight, net.layers[0].bias
     d, K = W.shape[1], W.shape[0]
     z = X @ W.T + b
-    keep = np.min(np.abs(z), axis=1) > 1e-9 * (1 + np.abs(z).max())  # no point on a boundary
+    keep = np.min(np.abs(z), axis=1) > BOUNDARY_CLEARANCE * (1 + np.abs(z).max())  # no point on a boundary
     X, z = X[keep], z[keep]
     if X.shape[0] == 0:
         return None
@@ -339,7 +342,7 @@ def score_residuals(scores: dict[str, np.ndarray], J: np.ndarray, X: np.ndarray)
     """Per point, the largest ``|score - score(J)| / tolerance`` over the D1 scores, against
     ``scores_from_jacobians`` of an oracle ``J``: ``SCORE_TOL`` for the Frobenius ratio and PC1,
     ``2 (c - 1) GRAM_SINGULAR_TOL`` for the effective rank (square roots of small eigenvalues), and
-    ``SCORE_TOL / gap`` for NA (``gap = (s_1^2 - s_2^2) / s_1^2`` of the oracle; NA skipped below 1e-3)."""
+    ``SCORE_TOL / gap`` for NA (``gap = (s_1^2 - s_2^2) / s_1^2`` of the oracle; NA skipped below NA_GAP_MIN)."""
     ref = scores_from_jacobians(J, X)
     s = np.linalg.svd(J, compute_uv=False)
     gap = (s[:, 0] ** 2 - (s[:, 1] ** 2 if s.shape[1] > 1 else 0.0)) / s[:, 0] ** 2
@@ -347,7 +350,7 @@ def score_residuals(scores: dict[str, np.ndarray], J: np.ndarray, X: np.ndarray)
     r = np.maximum(np.abs(scores["frobenius_ratio"] - ref["frobenius_ratio"]), np.abs(scores["pc1"] - ref["pc1"])) \
         / SCORE_TOL
     r = np.maximum(r, np.abs(scores["effective_rank"] - ref["effective_rank"]) / (2 * max(c - 1, 1) * GRAM_SINGULAR_TOL))
-    na = np.where(gap >= 1e-3, np.abs(scores["normal_alignment"] - ref["normal_alignment"]) * gap / SCORE_TOL, 0.0)
+    na = np.where(gap >= NA_GAP_MIN, np.abs(scores["normal_alignment"] - ref["normal_alignment"]) * gap / SCORE_TOL, 0.0)
     return np.maximum(r, na)
 
 

@@ -38,7 +38,12 @@ from normalign.numerics.engine.geometry import (
 )
 from normalign.numerics.engine.network import CPANetwork
 from normalign.numerics.engine.scores import scores_from_gram
-from normalign.numerics.tolerances import GRAM_SINGULAR_TOL, SCORE_KAPPA_MAX, SCORE_TOL
+from normalign.numerics.tolerances import (
+    GRAM_SINGULAR_TOL,
+    NA_GAP_MIN,
+    SCORE_KAPPA_MAX,
+    SCORE_TOL,
+)
 
 from normalign.checks import Budget, CheckResult, verdict
 from normalign.conjecture import Conjecture
@@ -146,7 +151,7 @@ def score_residuals(got: dict[str, np.ndarray], W: np.ndarray, a: np.ndarray, W_
     """Per-point residuals (tolerance units) of the four scores of the maps ``W`` (n, c, m) at ``a`` (n, m)
     against the SVD oracle. Tolerances: the SVD-vs-Gram tolerances of a fixed matrix (SCORE_TOL;
     ``2 (c - 1) GRAM_SINGULAR_TOL`` for the effective rank; ``SCORE_TOL / gap`` for NA, compared where the
-    top singular value is separated, relative gap >= 1e-3), times the conditioning
+    top singular value is separated, relative gap >= NA_GAP_MIN), times the conditioning
     ``kappa = (||W_abs||_F / ||W||_F)^2`` of the engine's W against its factors (sqrt(kappa) for the
     effective rank, whose error is that of a square root). Undefined (W = 0) must be NaN in the engine."""
     n, c = W.shape[0], W.shape[1]
@@ -164,7 +169,7 @@ def score_residuals(got: dict[str, np.ndarray], W: np.ndarray, a: np.ndarray, W_
         out["frobenius_ratio"][i] = abs(got["frobenius_ratio"][i] - ref["frobenius_ratio"]) / (SCORE_TOL * kappa)
         out["pc1"][i] = abs(got["pc1"][i] - ref["pc1"]) / (SCORE_TOL * kappa)
         out["effective_rank"][i] = abs(got["effective_rank"][i] - ref["effective_rank"]) / er_tol
-        if ref["gap"] >= 1e-3:
+        if ref["gap"] >= NA_GAP_MIN:
             out["normal_alignment"][i] = abs(got["normal_alignment"][i] - ref["normal_alignment"]) \
                 / (SCORE_TOL * kappa / ref["gap"])
     return out

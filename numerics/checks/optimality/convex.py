@@ -40,6 +40,7 @@ from normalign.numerics.maths.convex_problems import (
 )
 from normalign.numerics.tolerances import (
     CLOSED_FORM_TOL,
+    LOCAL_SEARCH_GTOL,
     LOCAL_SEARCH_TOL,
     MISALIGN_SQ_TOL,
     RANK_REL_TOL,
@@ -446,7 +447,7 @@ def check_t1p_rank_one(budget: Budget) -> CheckResult:
 
                 best = (math.inf, np.zeros(c + d))
                 for _s in range(budget.n(4, 12)):
-                    res = minimize(f, rng.standard_normal(c + d), method="BFGS", options={"gtol": 1e-10})
+                    res = minimize(f, rng.standard_normal(c + d), method="BFGS", options={"gtol": LOCAL_SEARCH_GTOL})
                     if res.fun < best[0]:
                         best = (float(res.fun), res.x)
                 ls_p.add(max(0.0, opt - best[0]), case)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 from normalign.numerics.maths import minnorm as mn
-from normalign.numerics.tolerances import CLOSED_FORM_TOL
+from normalign.numerics.tolerances import CLOSED_FORM_TOL, ORTHOGONAL_PART_MIN
 
 from normalign import strategies as S
 from normalign.checks import Budget, CheckResult
@@ -170,7 +170,7 @@ def t1b_without_binding(example: tuple[dict, float]) -> float:
     y = int(np.argmax(np.abs(case["z"])))
     N = np.asarray(case["N"], dtype=np.float64)
     Np = N - np.outer(N @ a, a) / aa
-    if float(np.linalg.norm(Np)) < 1e-3 * (1.0 + float(np.linalg.norm(N))):
+    if float(np.linalg.norm(Np)) < ORTHOGONAL_PART_MIN * (1.0 + float(np.linalg.norm(N))):
         return 0.0  # nothing orthogonal to a to add
     alpha = R * R / aa
     e = np.zeros(case["c"])

@@ -17,11 +17,6 @@ from normalign.strategies import matrices
 Init = Literal["identity", "covariance"]
 Normalise = Literal["trace", "max"]
 
-CUSP_RADIUS: float = 1e-10
-"""Distances ||z - x_i||_M below this count as the centre itself (gradient term set to 0), as in xrfm
-(``LaplaceKernel.eps = 1e-10``). An algorithmic convention, not a check tolerance."""
-
-
 # --------------------------------------------------------------------------------------------------
 # validation helpers
 from normalign.numerics.maths.rfm import (
