@@ -15,7 +15,8 @@
   predicted class and overall (``normalign.report.Summary``). ``--json`` prints one document
   ``{"points": [...], "summary": {...}}`` (before the summary it was a bare list of points). MODEL may be an
   ``.onnx`` file, or with ``--module FILE.py:FACTORY --input-shape C,H,W`` the weights of that nn.Module
-  (convolutional and residual networks, lowered exactly by ``normalign.numerics.engine.lowering``).
+  (convolutional and residual networks, lowered exactly by ``normalign.numerics.engine.lowering``; read by
+  torch.fx, or by torch.export with ``--trace export``). POINTS may be (n, d) or (n, *input shape).
 - ``normalign plot-regions MODEL [...]``: PNG of the exact 2-d partition (see ``normalign.numerics.experiments.plotting``).
 - ``normalign experiment NAME [...]``: the experiments behind the measured claims (``grokalign``,
   ``rfam``, ``feature-learning``).
@@ -100,13 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="per-point exact geometry of a CPA network, and a summary over the points")
     a.add_argument("model", type=Path, help=".npz (W0, b0, W1, ...), .onnx, or a torch state dict (of nn.Sequential; "
                    "with --module, of that module, or '-' for the factory's own weights)")
-    a.add_argument("points", type=Path, help=".npy array of shape (n, d), memory-mapped (may exceed memory); an image "
-                   "input is flattened row-major (n, C*H*W)")
+    a.add_argument("points", type=Path, help=".npy array of shape (n, d), or (n, C, H, W) for a network with that input "
+                   "shape (flattened row-major per chunk, as torch's flatten), memory-mapped (may exceed memory)")
     a.add_argument("--module", metavar="FILE.py:FACTORY", default=None,
                    help="build the network by calling FACTORY() in FILE.py (an nn.Module: convolutions, pooling, batch "
-                   "norm, residual additions, ...), traced with torch.fx; needs --input-shape")
+                   "norm, residual additions, ...), traced with torch.fx (or torch.export: --trace export); needs --input-shape")
     a.add_argument("--input-shape", default=None, metavar="C,H,W",
                    help="shape of one input of --module without the batch dimension, e.g. 1,28,28")
+    a.add_argument("--trace", choices=("fx", "export"), default="fx",
+                   help="how --module's graph is read: torch.fx symbolic tracing (default) or torch.export's ATen graph")
     fmt = a.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true",
                      help='one JSON document {"points": [one object per point], "summary": {...}}')
@@ -265,7 +268,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if args.module is not None:
             from normalign.numerics.engine.model_import import from_factory, parse_shape
 
-            net = from_factory(args.module, None if str(args.model) == "-" else args.model, parse_shape(args.input_shape))
+            net = from_factory(args.module, None if str(args.model) == "-" else args.model, parse_shape(args.input_shape),
+                               args.trace)
         else:
             net = CPANetwork.load(args.model, activation=args.activation, negative_slope=args.negative_slope)
     except NetworkError as exc:
@@ -273,9 +277,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if not math.isfinite(args.align_threshold):
         raise UsageError(f"--align-threshold must be a finite number, got {args.align_threshold}")
     X = _load_points(args.points)
-    n, d, c = X.shape[0], X.shape[1], net.output_dim
-    if d != net.input_dim:
-        raise UsageError(f"{args.points}: points have dimension {d} but the network expects {net.input_dim}")
+    _check_point_shape(X.shape, net, args.points)
+    n, d, c = X.shape[0], net.input_dim, net.output_dim
     chunk = args.chunk if args.chunk is not None else max(1, min(4096, ANALYZE_CHUNK_BYTES // (8 * c * d)))
     if chunk < 1:
         raise UsageError(f"--chunk must be at least 1, got {chunk}")
@@ -286,7 +289,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if not args.summary_only:
         out.write({"json": '{"points": [\n', "jsonl": "", "table": table_header() + "\n"}[fmt])
     for lo in range(0, n, chunk):
-        Xc = np.array(X[lo:lo + chunk], dtype=np.float64)  # this chunk only, out of the memory map
+        Xc = _flat_rows(X, lo, lo + chunk)  # this chunk only, out of the memory map
         try:  # J is formed only when the records print it
             geo = analyze(net, Xc, jacobian=fmt != "table" and not args.summary_only)
         except ValueError as exc:  # validated above; kept so that no input gives a traceback
@@ -329,13 +332,34 @@ def _load_points(path: Path):
         raise UsageError(f"cannot read {path} as a .npy array: {str(exc).splitlines()[0]}") from None
     if not isinstance(X, np.ndarray):
         raise UsageError(f"{path} holds several arrays; give one .npy array of shape (n, d)")
-    if X.ndim != 2:
-        raise UsageError(f"{path}: points must have shape (n, d), got {X.shape}")
+    if X.ndim < 2:
+        raise UsageError(f"{path}: points must have shape (n, d) or (n, C, H, W), got {X.shape}")
     if X.shape[0] == 0:
         raise UsageError(f"{path}: no points (shape {X.shape})")
     if not np.issubdtype(X.dtype, np.number):
         raise UsageError(f"{path}: points must be numeric, got dtype {X.dtype}")
     return X
+
+
+def _check_point_shape(shape: tuple[int, ...], net, path: Path) -> None:
+    """Points are (n, d) with d the network's input dimension, or (n, *input_shape) when the network has an
+    input shape (an image (C, H, W) of --module or ONNX); anything else is a usage error."""
+    want = tuple(net.input_shape) if net.input_shape is not None and len(net.input_shape) > 1 else None
+    also = f" or (n, {', '.join(map(str, want))})" if want else ""
+    if len(shape) == 2 and shape[1] != net.input_dim:
+        raise UsageError(f"{path}: points have dimension {shape[1]} but the network expects {net.input_dim}{also}")
+    if len(shape) > 2 and tuple(shape[1:]) != want:
+        raise UsageError(f"{path}: points must have shape (n, d) = (n, {net.input_dim}){also}, got {tuple(shape)}")
+
+
+def _flat_rows(X, lo: int, hi: int):
+    """Points ``lo .. hi - 1`` of a (memory-mapped) array as float64 rows (m, d): only these rows are read,
+    and an image point (C, H, W) is flattened row-major (C order), as torch's ``flatten`` and the lowered
+    network's input."""
+    import numpy as np
+
+    B = np.array(X[lo:hi], dtype=np.float64)
+    return B.reshape(B.shape[0], -1)
 
 
 def _validate_points(X, path: Path, rows: int) -> None:
@@ -344,7 +368,7 @@ def _validate_points(X, path: Path, rows: int) -> None:
     import numpy as np
 
     for lo in range(0, X.shape[0], rows):
-        B = np.asarray(X[lo:lo + rows], dtype=np.float64)
+        B = _flat_rows(X, lo, lo + rows)
         bad = np.flatnonzero(~np.isfinite(B).all(axis=1))
         if bad.size:
             raise UsageError(f"{path}: point {lo + int(bad[0])} contains NaN or inf")

@@ -8,6 +8,8 @@ from forward hooks) for the region half-spaces.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -21,13 +23,49 @@ from normalign.numerics.checks.definitions.conv_nets import (
     torch_jacobians,
     torch_patterns,
 )
+from normalign.numerics.checks.definitions.engine_oracles import score_residuals
 from normalign.numerics.engine.geometry import analyze, region_maps
 from normalign.numerics.engine.network import CPANetwork, NetworkError
 from normalign.numerics.engine.regions import region_polytope
-from normalign.numerics.checks.definitions.engine_oracles import score_residuals
 from normalign.numerics.tolerances import matmul_tol
 
-NETS = {"conv2d": (small_conv_net, (2, 9, 9)), "conv1d": (small_conv1d_net, (2, 16)), "raw_skip": (raw_skip_net, (1, 5, 5))}
+
+class _CatChannels(nn.Module):
+    """``cat([conv_a(d), conv_b(d)], dim=1)`` with ``d = (x - 0.25) / 2 * 3``: Concat on the channel axis
+    and element-wise affine ops with constants."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Conv2d(2, 3, 3, padding=1), nn.Conv2d(2, 2, 1)
+
+    def forward(self, x):
+        d = (x - 0.25) / 2.0 * 3.0
+        return torch.cat([self.a(d), self.b(d)], dim=1)
+
+
+class _Permute(nn.Module):
+    def forward(self, x):
+        return x.permute(0, 2, 3, 1)
+
+
+class _CatTransposed(nn.Module):
+    """``cat([z, 0.5 z^T], dim=-1)`` (last two axes swapped): Concat on the last axis interleaves rows."""
+
+    def forward(self, z):
+        return torch.cat([z, z.transpose(2, 3) * 0.5], dim=-1)
+
+
+def cat_permute_net() -> nn.Module:
+    """Concat (channel and last axis), permute, transpose and constant Sub / Div / Mul on a (2, 4, 5) input;
+    ``net[0:2]`` is the first pre-activation and ``net[2]`` its ReLU (as ``test_first_layer_site``
+    reads)."""
+    torch.manual_seed(31)
+    return nn.Sequential(_CatChannels(), _Permute(), nn.ReLU(), _CatTransposed(), nn.Flatten(), nn.Linear(200, 6),
+                         nn.ReLU(), nn.Linear(6, 3)).double().eval()
+
+
+NETS = {"conv2d": (small_conv_net, (2, 9, 9)), "conv1d": (small_conv1d_net, (2, 16)), "raw_skip": (raw_skip_net, (1, 5, 5)),
+        "cat_permute": (cat_permute_net, (2, 4, 5))}
 
 
 @pytest.fixture(scope="module", params=sorted(NETS))
@@ -248,6 +286,12 @@ def _aliased_iadd(s, x):
     (nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect")), (1, 5, 5), "padding_mode"),
     (_Branchy(), (3,), "cannot trace"),
     (nn.Sequential(nn.Linear(4, 3)), (3,), "Linear with 4 inputs"),
+    (_Fwd(lambda s, x: torch.flatten(torch.cat([s.c(x), x], dim=0), 1)), (2, 4, 4), "batch axis"),
+    (_Fwd(lambda s, x: torch.flatten(torch.cat([s.c(x), x[:, :1]], dim=2), 1)), (2, 4, 4), "unsupported operation getitem"),
+    (_Fwd(lambda s, x: torch.flatten(s.c(x).permute(1, 0, 2, 3), 1)), (2, 4, 4), "moves the batch axis"),
+    (_Fwd(lambda s, x: torch.flatten(s.c(x).transpose(0, 1), 1)), (2, 4, 4), "moves the batch axis"),
+    (_Fwd(lambda s, x: torch.flatten(s.c(x) - x, 1)), (2, 4, 4), "sub of two computed values"),
+    (_Fwd(lambda s, x: torch.flatten(2.0 / s.c(x), 1)), (2, 4, 4), "unsupported operation div"),
 ])
 def test_unsupported_modules_are_named(module, shape, words: str | None) -> None:
     if words is None:
@@ -296,7 +340,10 @@ def test_exact_radius_on_a_pooled_conv_net() -> None:
     """T2 exact L-inf radius on a conv / PReLU / max-pool net: the MILP (big-M per kinked unit, identity
     units exact) and the complete region walk agree, and torch's module classifies the witness as
     another class."""
-    from normalign.numerics.engine.exact_robustness import brute_force_radius, milp_radius
+    from normalign.numerics.engine.exact_robustness import (
+        brute_force_radius,
+        milp_radius,
+    )
 
     torch.manual_seed(10)
     m = nn.Sequential(nn.Conv2d(1, 1, 2), nn.PReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1, 2)).double().eval()
@@ -344,3 +391,124 @@ def test_cli_analyze_with_module_factory(tmp_path, capsys) -> None:
         assert main(args) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and words in err[0]
+
+
+_IMAGE_MODEL = ("import torch.nn as nn\n\ndef make():\n    return nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), "
+                "nn.MaxPool2d(2), nn.Flatten(), nn.Linear(12, 3))\n")
+
+
+def _image_model(tmp_path):
+    """A factory file (input (2, 4, 4)), its module with the weights of ``w.pt``, and those weights."""
+    src = tmp_path / "img_model.py"
+    src.write_text(_IMAGE_MODEL)
+    ns: dict = {}
+    exec(src.read_text(), ns)  # noqa: S102 - the test's own file
+    torch.manual_seed(32)
+    module = ns["make"]().double().eval()
+    weights = tmp_path / "w.pt"
+    torch.save(module.state_dict(), weights)
+    return src, module, weights
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_torch_export_trace_matches_autograd(name: str) -> None:
+    """The module read through ``torch.export`` (its ATen graph) instead of torch.fx: forward, J and b
+    against torch running the module and autograd."""
+    make, shape = NETS[name]
+    module = make()
+    net = CPANetwork.from_module(module, shape, trace="export")
+    X = np.random.default_rng(35).normal(size=(8, int(np.prod(shape))))
+    f, Jt = torch_forward(module, X, shape), torch_jacobians(module, X, shape)
+    J, b = region_maps(net, X)
+    assert np.abs(net.forward(X) - f).max() <= _tol(net) * (1 + np.abs(f).max())
+    assert np.abs(J - Jt).max() <= _tol(net) * np.abs(Jt).max()
+    assert np.abs(b - (f - np.einsum("ncd,nd->nc", Jt, X))).max() <= _tol(net) * (1 + np.abs(f).max())
+
+
+@pytest.mark.parametrize("module, shape, words", [
+    (_Sigmoid(), (3,), "unsupported operation aten.sigmoid"),
+    (_Square(), (3,), "aten.mul.Tensor of these operands"),
+    (_Fwd(lambda s, x: torch.flatten(torch.cat([s.c(x), x], dim=0), 1)), (2, 4, 4), "batch axis|keep the batch"),
+    (_Fwd(lambda s, x: torch.flatten(F.dropout(s.c(x), 0.5, True), 1)), (2, 4, 4), "training mode"),
+    (_Fwd(lambda s, x: s.c(x).reshape(-1, 16)), (2, 4, 4), "cannot reshape"),
+    (nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)).train(), (1, 5, 5), "training mode|unsupported operation"),
+])
+def test_torch_export_refusals_are_named(module, shape, words: str) -> None:
+    from normalign.numerics.engine.model_import import from_module
+
+    with pytest.raises(NetworkError, match=words):
+        from_module(module.double(), shape, trace="export")
+
+
+def test_cli_module_accepts_image_points(tmp_path, capsys) -> None:
+    """Points (n, C, H, W) with ``--module`` (read by torch.fx and by torch.export): the printed Jacobians
+    are autograd's of the module run on those unflattened points (C order flattening, as the lowered network's input); a shape that is
+    neither (n, d) nor (n, C, H, W) (an HWC array, a wrong rank) is a one-line error, exit 2."""
+    import json
+
+    from normalign.cli import main
+
+    src, module, weights = _image_model(tmp_path)
+    X = np.random.default_rng(33).normal(size=(6, 2, 4, 4))
+    pts = tmp_path / "img.npy"
+    np.save(pts, X)
+    argv = ["analyze", str(weights), str(pts), "--module", f"{src}:make", "--input-shape", "2,4,4"]
+    Xt = torch.from_numpy(X).requires_grad_(True)
+    out = module(Xt)
+    Jt = np.stack([torch.autograd.grad(out[:, k].sum(), Xt, retain_graph=True)[0].numpy().reshape(6, -1)
+                   for k in range(3)], axis=1)
+    net = CPANetwork.from_module(module, (2, 4, 4))
+    for trace in ("fx", "export"):
+        assert main([*argv, "--json", "--trace", trace]) == 0
+        J = np.array([p["jacobian"] for p in json.loads(capsys.readouterr().out)["points"]])
+        assert np.abs(J - Jt).max() <= _tol(net) * np.abs(Jt).max(), trace
+    for bad in (X.transpose(0, 2, 3, 1).copy(), X.reshape(6, 2, 16), X.reshape(6, 4, 8)):
+        np.save(pts, bad)
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "(n, 32) or (n, 2, 4, 4)" in err[0], err
+
+
+def test_cli_image_points_stream_without_a_full_copy(tmp_path, capsys) -> None:
+    """Memory-mapped (n, C, H, W) files stored in Fortran order (so that flattening a whole array at once
+    copies it) are read chunk by chunk: the peak of the traced allocations grows by less than half a
+    point's 8 d bytes (per point) from n = 2,000 to 8,000 (the summary keeps 40 bytes a point; a full copy
+    adds 8 d = 256), and the summary is the one of the points flattened in memory."""
+    import json
+    import os
+    import tracemalloc
+
+    from normalign.numerics.engine.geometry import analyze as geo_analyze
+
+    from normalign.cli import main
+    from normalign.report import Summary
+
+    src, module, weights = _image_model(tmp_path)
+    X = np.asfortranarray(np.random.default_rng(34).normal(size=(8_000, 2, 4, 4)))
+    files = {}
+    for n in (2_000, 8_000):
+        files[n] = tmp_path / f"pts{n}.npy"
+        np.save(files[n], np.asfortranarray(X[:n]))
+    argv = ["--module", f"{src}:make", "--input-shape", "2,4,4", "--summary-only", "--json", "--chunk", "1000",
+            "--allow-undefined"]
+
+    def peak(path) -> int:
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+            tracemalloc.start()
+            try:
+                assert main(["analyze", str(weights), str(path), *argv]) == 0
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    peak(files[2_000])  # first run: imports and caches
+    per_point = (peak(files[8_000]) - peak(files[2_000])) / 6_000
+    assert per_point <= 4 * 32, f"peak memory grows by {per_point:.0f} bytes a point"
+    assert main(["analyze", str(weights), str(files[8_000]), *argv]) == 0
+    got = json.loads(capsys.readouterr().out)["summary"]["overall"]
+    ref = Summary(X.shape[0])
+    ref.add(geo_analyze(CPANetwork.from_module(module, (2, 4, 4)), X.reshape(X.shape[0], -1), jacobian=False), 0)
+    want = ref.result(0.9)["overall"]
+    assert got.keys() == want.keys()
+    for k, v in want.items():
+        assert np.allclose(np.asarray(got[k], dtype=float), np.asarray(v, dtype=float), rtol=1e-9, atol=1e-12), k

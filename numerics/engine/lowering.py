@@ -5,10 +5,13 @@ The engine (``geometry``, ``regions``, ``power_diagram``, ``exact_robustness``) 
 chain:
 
 - **Affine operations** (Linear, Conv1d/2d, BatchNorm in eval mode ``y = s x + t`` per channel, AvgPool,
-  Flatten / Reshape, additions of two values or of a constant) compose: every value of the graph is
-  kept as an affine expression ``sum_b M_b(state_b) + c`` of the current state (the blocks of the last
-  layer's output), and a layer's linear map is the block map of its units' expressions. Batch norm
-  after a convolution folds into its weights (``operators.compose``).
+  Flatten / Reshape, additions of two values or of a constant, Concat, Transpose) compose: every value of
+  the graph is kept as an affine expression ``sum_b M_b(state_b) + c`` of the current state (the blocks of
+  the last layer's output), and a layer's linear map is the block map of its units' expressions. Batch norm
+  after a convolution folds into its weights (``operators.compose``). A concatenation stacks its parts'
+  maps (``operators.BlockMap`` with one input block per state block), then, along any axis after the
+  first of a value, selects its entries in row-major order (``operators.GatherMap``, a permutation); a
+  transpose is that permutation alone (``y = x[idx]``, ``idx = arange(n).reshape(shape).transpose(perm)``).
 - **ReLU / LeakyReLU / PReLU** on a value start a new layer whose units are that value (slope 0, ``a``,
   or the channel's slope on the negative side).
 - **Residual skips**: a value still needed after a layer (the skip of ``relu(F(x) + x)``) is carried
@@ -47,7 +50,7 @@ from normalign.numerics.engine.operators import (
     conv_out_shape,
 )
 
-AFFINE = ("linear", "conv", "scale_shift", "avgpool", "reshape", "add", "identity")
+AFFINE = ("linear", "conv", "scale_shift", "avgpool", "reshape", "add", "identity", "concat", "transpose")
 NONLINEAR = ("relu", "leaky_relu", "prelu", "maxpool")
 
 
@@ -61,7 +64,11 @@ class Op:
     - scale_shift: ``scale``, ``shift`` broadcast against the value's shape (batch norm, constants);
     - avgpool / maxpool: ``kernel``, ``stride``, ``pads``, ``dilation`` (max), ``ceil_mode``,
       ``count_include_pad`` (avg); avgpool ``adaptive`` = output size instead;
-    - reshape: ``shape`` (without the batch dimension; one -1 allowed);
+    - reshape: ``shape`` (without the batch dimension; one -1 allowed; with ``zero_copies`` an entry 0
+      copies the value's size on that axis, as ONNX's Reshape);
+    - concat: two or more inputs, ``axis`` counted with the batch dimension (axis 0) as ONNX and torch
+      count it (negative: from the end); transpose: ``perm`` of every axis (the batch axis staying first)
+      or ``swap`` (two axes);
     - add: two inputs, or one and ``const`` (broadcast); identity: nothing;
     - leaky_relu: ``slope``; prelu: ``slope`` broadcast against the value's shape (per channel)."""
 
@@ -250,7 +257,11 @@ class _Lowering:
             o, _ = self._max_windows(op, x)
             return o if len(x) == 3 else (o[0], o[2])
         if op.kind == "reshape":
-            return _reshape(x, p["shape"], where)
+            return _reshape(x, p["shape"], where, p.get("zero_copies", False))
+        if op.kind == "concat":
+            return _concat_shape(ins, p["axis"], where)[0]
+        if op.kind == "transpose":
+            return tuple(x[i] for i in _sample_perm(x, p, where))
         if op.kind == "add" and len(ins) == 2:
             if ins[0] != ins[1]:
                 raise NetworkError(f"{where}: adding values of shapes {ins[0]} and {ins[1]} (broadcasting between "
@@ -278,6 +289,12 @@ class _Lowering:
             return x
         if op.kind == "reshape":
             return _Expr(x.terms, x.const, shape)
+        if op.kind == "concat":
+            return _concat(ins, _concat_shape([e.shape for e in ins], p["axis"], op.source or op.name)[1], shape)
+        if op.kind == "transpose":
+            perm = _sample_perm(x.shape, p, op.source or op.name)
+            idx = np.arange(x.const.size).reshape(x.shape).transpose(perm).reshape(-1)
+            return x.then(GatherMap(idx, int(x.const.size)), None, shape)
         if op.kind == "linear":
             return x.then(DenseMap(np.asarray(p["W"], dtype=np.float64)), p.get("b"), shape)
         if op.kind == "conv":
@@ -481,9 +498,19 @@ def _broadcast(a: object, shape: tuple[int, ...], op: Op) -> np.ndarray:
                            f"shape {shape}") from None
 
 
-def _reshape(shape: tuple[int, ...], target: tuple[int, ...], where: str) -> tuple[int, ...]:
+def _reshape(shape: tuple[int, ...], target: tuple[int, ...], where: str, zero_copies: bool = False
+             ) -> tuple[int, ...]:
+    """The shape ``target`` gives a value of ``shape`` (both without the batch dimension): one -1 is
+    inferred; with ``zero_copies`` (ONNX) an entry 0 at position i is ``shape[i]``."""
     n = int(np.prod(shape))
     t = list(int(v) for v in target)
+    if zero_copies:
+        for i, v in enumerate(t):
+            if v == 0:
+                if i >= len(shape):
+                    raise NetworkError(f"{where}: reshape to {tuple(target)} copies (0) axis {i + 1} of a value of "
+                                       f"shape {shape}, which has no such axis")
+                t[i] = shape[i]
     if t.count(-1) > 1:
         raise NetworkError(f"{where}: reshape to {tuple(target)} has more than one -1")
     if -1 in t:
@@ -492,3 +519,60 @@ def _reshape(shape: tuple[int, ...], target: tuple[int, ...], where: str) -> tup
     if int(np.prod(t)) != n or any(v < 1 for v in t):
         raise NetworkError(f"{where}: cannot reshape a value of shape {shape} to {tuple(target)}")
     return tuple(t)
+
+
+def _concat_shape(shapes: list[tuple[int, ...]], axis: int, where: str) -> tuple[tuple[int, ...], int]:
+    """The shape of a concatenation of values of ``shapes`` along ``axis`` (counted with the batch
+    dimension, negative from the end), and that axis within a value (the batch axis is refused)."""
+    rank = len(shapes[0]) + 1
+    ax = axis + rank if axis < 0 else axis
+    if not 0 <= ax < rank:
+        raise NetworkError(f"{where}: concatenation axis {axis} is out of range for values of shape {shapes[0]}")
+    if ax == 0:
+        raise NetworkError(f"{where}: concatenation along the batch axis is not supported (it mixes points)")
+    k = ax - 1
+    for s in shapes[1:]:
+        if len(s) != len(shapes[0]) or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != k):
+            raise NetworkError(f"{where}: cannot concatenate values of shapes {shapes} along axis {axis}")
+    out = list(shapes[0])
+    out[k] = sum(s[k] for s in shapes)
+    return tuple(out), k
+
+
+def _concat(parts: list[_Expr], k: int, shape: tuple[int, ...]) -> _Expr:
+    """The concatenation of ``parts`` along axis ``k`` of a value: per state block ``b``, the block map
+    stacking the parts' maps of ``b`` (a part that does not read ``b``: a zero block); along an axis after
+    the first, the stacked vector's entries are then taken in the result's row-major order."""
+    sizes = tuple(int(e.const.size) for e in parts)
+    terms: dict[int, LinearMap] = {}
+    for b in sorted({b for e in parts for b in e.terms}):
+        stack = {(i, 0): e.terms[b] for i, e in enumerate(parts) if b in e.terms}
+        terms[b] = BlockMap(sizes, (next(iter(stack.values())).shape[1],), stack)
+    out = _Expr(terms, np.concatenate([e.const for e in parts]), shape)
+    if k == 0:
+        return out
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    idx = np.concatenate([(o + np.arange(n)).reshape(e.shape) for o, n, e in zip(offsets, sizes, parts)], axis=k)
+    return out.then(GatherMap(idx.reshape(-1), sum(sizes)), None, shape)
+
+
+def _sample_perm(shape: tuple[int, ...], params: dict, where: str) -> tuple[int, ...]:
+    """A transpose's ``perm`` (over every axis, batch first; None: reversed, as ONNX's default) or ``swap``
+    (two axes, torch's ``transpose``; negative from the end) as a permutation of a value's axes; one that
+    moves the batch axis is refused."""
+    rank = len(shape) + 1
+    if "swap" in params:
+        i, j = (v + rank if v < 0 else v for v in params["swap"])
+        if not (0 <= i < rank and 0 <= j < rank):
+            raise NetworkError(f"{where}: transpose of axes {params['swap']} of a value of rank {rank}")
+        swapped = list(range(rank))
+        swapped[i], swapped[j] = j, i
+        params = {"perm": swapped}
+    perm = params["perm"]
+    p = tuple(range(rank))[::-1] if perm is None else tuple(int(v) for v in perm)
+    if sorted(p) != list(range(rank)):
+        raise NetworkError(f"{where}: transpose perm {list(p)} is not a permutation of the {rank} axes of a value "
+                           f"of shape (batch, {', '.join(map(str, shape))})")
+    if p[0] != 0:
+        raise NetworkError(f"{where}: transpose perm {list(p)} moves the batch axis (it must stay first)")
+    return tuple(v - 1 for v in p[1:])

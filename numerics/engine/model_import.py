@@ -4,9 +4,10 @@ the engine's chain (:func:`normalign.numerics.engine.lowering.lower`).
 
 Weights are read as float64. Supported: Linear / Gemm / MatMul, Conv1d / Conv2d (stride, padding,
 dilation, groups), BatchNorm in eval mode, MaxPool, AvgPool (and adaptive / global average pooling),
-Flatten / Reshape, additions (residual skips), ReLU, LeakyReLU, PReLU, Identity, Dropout (inference: the
-identity), and element-wise affine ops with constants (Add, Sub, Mul, Div). Anything else is a
-:class:`NetworkError` naming the operation.
+Flatten / Reshape (ONNX: 0 copies a size, -1 is inferred), Concat / torch.cat and Transpose / permute
+(not across the batch axis), additions (residual skips), ReLU, LeakyReLU, PReLU, Identity, Dropout
+(inference: the identity), and element-wise affine ops with constants (Add, Sub, Mul, Div). Anything
+else is a :class:`NetworkError` naming the operation.
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ from normalign.numerics.engine.network import CPANetwork, NetworkError
 from normalign.numerics.tolerances import matmul_tol
 
 
-def from_module(module: Any, input_shape: tuple[int, ...]) -> CPANetwork:
-    """The exact chain of an ``nn.Module`` (one input of shape ``input_shape`` without the batch), checked
-    against the module itself (:func:`_cross_check`)."""
-    net = lower(module_graph(module, input_shape))
+TRACERS = ("fx", "export")
+"""How an nn.Module's graph is read: ``torch.fx.symbolic_trace`` (:func:`module_graph`) or ``torch.export``
+(:func:`export_graph`, the ATen graph)."""
+
+
+def from_module(module: Any, input_shape: tuple[int, ...], trace: str = "fx") -> CPANetwork:
+    """The exact chain of an ``nn.Module`` (one input of shape ``input_shape`` without the batch), read by
+    ``trace`` (:data:`TRACERS`) and checked against the module itself (:func:`_cross_check`)."""
+    if trace not in TRACERS:
+        raise NetworkError(f"unknown tracer {trace!r}; known: {', '.join(TRACERS)}")
+    net = lower((module_graph if trace == "fx" else export_graph)(module, input_shape))
     _cross_check(module, net, tuple(input_shape))
     return net
 
@@ -72,7 +80,8 @@ def parse_shape(text: str | None) -> tuple[int, ...]:
     return shape
 
 
-def from_factory(spec: str, weights: str | Path | None, input_shape: tuple[int, ...]) -> CPANetwork:
+def from_factory(spec: str, weights: str | Path | None, input_shape: tuple[int, ...], trace: str = "fx"
+                 ) -> CPANetwork:
     """``spec = "path/to/file.py:factory"``: run that file (it is the user's own code) and call
     ``factory()`` for an ``nn.Module``; load ``weights`` (a state dict saved with ``torch.save``, read with
     ``weights_only=True``) into it unless None; eval mode; then :func:`from_module`."""
@@ -107,7 +116,7 @@ def from_factory(spec: str, weights: str | Path | None, input_shape: tuple[int, 
         except Exception as exc:  # noqa: BLE001 - torch raises many types for a bad file or mismatched keys
             raise NetworkError(f"cannot load {weights} into {spec}: "
                                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    return from_module(module.eval(), input_shape)
+    return from_module(module.eval(), input_shape, trace)
 
 
 # ----------------------------------------------------------------------------- torch
@@ -207,7 +216,7 @@ def _module_op(name: str, m: Any, x: str, where: str) -> Op:
     raise NetworkError(f"unsupported layer {type(m).__name__} ({where})")
 
 
-_VIEW_METHODS = ("view", "reshape", "flatten", "contiguous", "view_as", "reshape_as")
+_VIEW_METHODS = ("view", "reshape", "flatten", "contiguous", "view_as", "reshape_as", "permute", "transpose")
 
 
 def _inplace(node: Any, mods: dict) -> bool:
@@ -241,7 +250,7 @@ def _aliases_input(node: Any, mods: dict) -> bool:
     if node.op == "call_module":
         return isinstance(mods[str(node.target)], (nn.Identity, nn.Dropout, nn.Flatten))
     if node.op == "call_function":
-        return node.target in (torch.flatten, torch.reshape, F.dropout)
+        return node.target in (torch.flatten, torch.reshape, F.dropout, torch.permute, torch.transpose)
     return False
 
 
@@ -348,6 +357,25 @@ def module_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
                         x, y = y, x
                     c = consts[y.name] if isinstance(y, torch.fx.Node) else np.asarray(float(y))
                     ops.append(Op(name, "add", (val(x),), {"const": c}, where))
+            elif f in (operator.sub, operator.mul, operator.truediv, torch.sub, torch.mul, torch.div, "sub", "mul",
+                       "div"):
+                fname = {operator.truediv: "div", torch.div: "div", "div": "div", operator.mul: "mul",
+                         torch.mul: "mul", "mul": "mul"}.get(f, "sub")
+                x, y = a[0], a[1]
+                data_x, data_y = (isinstance(v, torch.fx.Node) and v.name not in consts for v in (x, y))
+                if kw or data_x == data_y or (fname == "div" and data_y):
+                    what = "two computed values" if data_x else "these operands"
+                    raise NetworkError(f"unsupported operation {fname} of {what} ({node.op}): only a computed value "
+                                       "and a constant (not affine otherwise)")
+                cv = y if data_x else x
+                c = consts[cv.name] if isinstance(cv, torch.fx.Node) else np.asarray(float(cv))
+                xin = val(x if data_x else y)
+                if fname == "sub":  # x - c, or c - x
+                    ops.append(Op(name, "add", (xin,), {"const": -c}, where) if data_x else
+                               Op(name, "scale_shift", (xin,), {"scale": np.asarray(-1.0), "shift": c}, where))
+                else:
+                    ops.append(Op(name, "scale_shift", (xin,), {"scale": c if fname == "mul" else 1.0 / c,
+                                                                 "shift": np.asarray(0.0)}, where))
             elif f in (torch.relu, F.relu, "relu", "relu_"):
                 ops.append(Op(name, "relu", (val(a[0]),), {}, where))
             elif f is F.leaky_relu or f == "leaky_relu":
@@ -366,6 +394,16 @@ def module_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
                     raise NetworkError(f"{where}: reshape must keep the batch dimension (x.view(x.size(0), ...))")
                 rest = tuple(int(v) for v in dims[1:])
                 ops.append(Op(name, "reshape", (val(a[0]),), {"shape": rest or (-1,)}, where))
+            elif f in (torch.cat, torch.concat, torch.concatenate):
+                dim = a[1] if len(a) > 1 else kw.get("dim", kw.get("axis", 0))
+                if not isinstance(a[0], (tuple, list)) or not isinstance(dim, int):
+                    raise NetworkError(f"{where}: cat needs a list of tensors and an integer dim")
+                ops.append(Op(name, "concat", tuple(val(v) for v in a[0]), {"axis": dim}, where))
+            elif f in ("permute", torch.permute):
+                dims = a[1] if len(a) == 2 and isinstance(a[1], (tuple, list)) else a[1:] or kw.get("dims")
+                ops.append(Op(name, "transpose", (val(a[0]),), {"perm": _axes(dims, where)}, where))
+            elif f in ("transpose", torch.transpose) and len(a) == 3:
+                ops.append(Op(name, "transpose", (val(a[0]),), {"swap": (int(a[1]), int(a[2]))}, where))
             elif f == "size" and len(a) == 2 and a[1] == 0:
                 sizes.add(name)
             elif f in (F.max_pool2d, F.max_pool1d):
@@ -400,6 +438,173 @@ def module_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
     if inp is None or out is None:
         raise NetworkError("the traced module has no input or no output")
     return Graph(inp, tuple(input_shape), ops, out)
+
+
+def _axes(dims: Any, where: str) -> tuple[int, ...]:
+    """A permute's dims as integers (negative ones from the end are left to the lowering's check)."""
+    if not isinstance(dims, (tuple, list)) or not all(isinstance(v, int) for v in dims):
+        raise NetworkError(f"{where}: permute needs integer dims, got {dims!r}")
+    rank = len(dims)
+    return tuple(v % rank for v in dims)
+
+
+# ----------------------------------------------------------------------------- torch.export
+EXPORT_BATCH = 2
+"""The batch size of the example input ``torch.export`` traces with (not 1: torch specialises sizes 0
+and 1). A reshape must keep it first (or -1)."""
+
+
+def export_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
+    """The graph of an ``nn.Module`` by ``torch.export.export`` on a float64 example input: its ATen graph
+    (``aten.conv2d``, ``aten.batch_norm``, ``aten.linear``, ...), weights read from the exported program's
+    state dict and constants as float64. The same operations as :func:`module_graph` are supported."""
+    import torch
+    import torch.nn as nn
+
+    if not isinstance(module, nn.Module):
+        raise NetworkError(f"expected a torch.nn.Module, got {type(module).__name__}")
+    try:
+        ep = torch.export.export(module, (torch.zeros((EXPORT_BATCH,) + tuple(input_shape), dtype=torch.float64),))
+    except Exception as exc:  # noqa: BLE001 - export raises many types (data-dependent control flow, ...)
+        raise NetworkError(f"cannot export {type(module).__name__} with torch.export: "
+                           f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    sig = ep.graph_signature
+    if len(sig.user_inputs) != 1 or len(sig.user_outputs) != 1:
+        raise NetworkError(f"the module takes {len(sig.user_inputs)} inputs and returns {len(sig.user_outputs)} "
+                           "values; the engine needs one of each")
+    consts: dict[str, np.ndarray] = {}
+    for table, source in ((sig.inputs_to_parameters, ep.state_dict), (sig.inputs_to_buffers, ep.state_dict),
+                          (getattr(sig, "inputs_to_lifted_tensor_constants", {}), ep.constants)):
+        for node_name, key in table.items():
+            consts[node_name] = _np(source[key]) if key in source else _np(dict(module.named_buffers())[key])
+    aten = torch.ops.aten
+    ops: list[Op] = []
+    out = None
+    for node in ep.graph.nodes:
+        if node.op == "output":
+            out = node.args[0][0].name
+        elif node.op == "call_function":
+            ops.extend(_aten_op(node, aten, consts))
+        elif node.op != "placeholder":  # pragma: no cover - exported graphs hold no other node kinds
+            raise NetworkError(f"unsupported exported node {node.op}")
+    return Graph(sig.user_inputs[0], tuple(input_shape), ops, out)
+
+
+def _aten_op(node: Any, aten: Any, consts: dict[str, np.ndarray]) -> list[Op]:
+    """One ATen node of an exported graph as lowering ops (arguments by the ATen schema's positions)."""
+    import torch.fx
+
+    f, name = node.target, node.name
+    where = f"{f} ({name})"
+
+    def arg(i: int, key: str, default: Any = None) -> Any:
+        return node.args[i] if len(node.args) > i else node.kwargs.get(key, default)
+
+    def data(v: Any) -> str:
+        if not isinstance(v, torch.fx.Node) or v.name in consts:
+            raise NetworkError(f"{where}: expected a value computed from the input, got {v!r}")
+        return v.name
+
+    def const(v: Any) -> np.ndarray:
+        return consts[v.name] if isinstance(v, torch.fx.Node) else np.asarray(float(v))
+
+    def is_data(v: Any) -> bool:
+        return isinstance(v, torch.fx.Node) and v.name not in consts
+
+    x = node.args[0] if node.args else None
+    if f in (aten.conv2d.default, aten.conv1d.default, aten.conv2d.padding, aten.conv1d.padding):
+        one_d = f in (aten.conv1d.default, aten.conv1d.padding)
+        w = consts[arg(1, "weight").name]
+        b = arg(2, "bias")
+        def fix(v: Any) -> tuple[int, int]:
+            return (1, int(v[0] if isinstance(v, (tuple, list)) else v)) if one_d else _pair(v)
+
+        dil = fix(arg(5, "dilation", 1))
+        pad = arg(4, "padding", 0)
+        k = (1, w.shape[2]) if one_d else w.shape[2:]
+        if isinstance(pad, str):
+            tot = [0, 0] if pad == "valid" else [dil[i] * (k[i] - 1) for i in range(2)]
+            pads = (tot[0] // 2, tot[0] - tot[0] // 2, tot[1] // 2, tot[1] - tot[1] // 2)
+        else:
+            p = (0, fix(pad)[1]) if one_d else fix(pad)
+            pads = (p[0], p[0], p[1], p[1])
+        return [Op(name, "conv", (data(x),), {
+            "weight": w[:, :, None, :] if one_d else w, "bias": None if b is None else consts[b.name],
+            "stride": fix(arg(3, "stride", 1)), "pads": pads, "dilation": dil, "groups": int(arg(6, "groups", 1))},
+            where)]
+    if f in (aten.batch_norm.default, aten._native_batch_norm_legit_no_training.default):
+        no_training = f is aten._native_batch_norm_legit_no_training.default
+        if not no_training and arg(5, "training"):
+            raise NetworkError(f"{where}: batch norm in training mode (call module.eval())")
+        gamma, beta, mean, var = (None if arg(i, k) is None else consts[arg(i, k).name]
+                                  for i, k in ((1, "weight"), (2, "bias"), (3, "running_mean"), (4, "running_var")))
+        if mean is None or var is None:
+            raise NetworkError(f"{where}: batch norm without running statistics")
+        s = (np.ones_like(mean) if gamma is None else gamma) / np.sqrt(var + float(arg(6 if no_training else 7, "eps")))
+        shift = (np.zeros_like(mean) if beta is None else beta) - mean * s
+        return [Op(name, "scale_shift", (data(x),), {"scale": s, "shift": shift, "channel": True}, where)]
+    if f in (aten.relu.default, aten.relu_.default):
+        return [Op(name, "relu", (data(x),), {}, where)]
+    if f in (aten.leaky_relu.default, aten.leaky_relu_.default):
+        return [Op(name, "leaky_relu", (data(x),), {"slope": float(arg(1, "negative_slope", 0.01))}, where)]
+    if f is aten.prelu.default:
+        return [Op(name, "prelu", (data(x),), {"slope": consts[arg(1, "weight").name], "channel": True}, where)]
+    if f in (aten.max_pool2d.default, aten.max_pool1d.default):
+        return [Op(name, "maxpool", (data(x),), _pool_params(arg(1, "kernel_size"), arg(2, "stride", []),
+                                                             arg(3, "padding", 0), f is aten.max_pool1d.default,
+                                                             arg(4, "dilation", 1), arg(5, "ceil_mode", False)), where)]
+    if f in (aten.avg_pool2d.default, aten.avg_pool1d.default):
+        if arg(6, "divisor_override") is not None:
+            raise NetworkError(f"{where}: avg_pool with divisor_override is not supported")
+        p = _pool_params(arg(1, "kernel_size"), arg(2, "stride", []), arg(3, "padding", 0),
+                         f is aten.avg_pool1d.default, 1, arg(4, "ceil_mode", False))
+        p["count_include_pad"] = bool(arg(5, "count_include_pad", True))
+        return [Op(name, "avgpool", (data(x),), p, where)]
+    if f in (aten.adaptive_avg_pool2d.default, aten.adaptive_avg_pool1d.default):
+        o = arg(1, "output_size")
+        hw = (1, int(o[0])) if f is aten.adaptive_avg_pool1d.default else _pair(o)
+        return [Op(name, "avgpool", (data(x),), {"adaptive": hw}, where)]
+    if f is aten.linear.default:
+        b = arg(2, "bias")
+        return [Op(name, "linear", (data(x),), {"W": consts[arg(1, "weight").name],
+                                                "b": None if b is None else consts[b.name]}, where)]
+    if f is aten.flatten.using_ints:
+        if int(arg(1, "start_dim", 0)) != 1 or int(arg(2, "end_dim", -1)) != -1:
+            raise NetworkError(f"{where}: only flatten(x, 1) is supported")
+        return [Op(name, "reshape", (data(x),), {"shape": (-1,)}, where)]
+    if f in (aten.view.default, aten.reshape.default, aten._unsafe_view.default):
+        shape = [int(v) for v in arg(1, "size")]
+        if len(shape) < 2 or shape[0] not in (EXPORT_BATCH, -1) or (shape[0] == -1 and -1 in shape[1:]):
+            raise NetworkError(f"{where}: reshape to {shape} must keep the batch dimension first")
+        return [Op(name, "reshape", (data(x),), {"shape": tuple(shape[1:])}, where)]
+    if f is aten.cat.default:
+        return [Op(name, "concat", tuple(data(v) for v in x), {"axis": int(arg(1, "dim", 0))}, where)]
+    if f is aten.permute.default:
+        return [Op(name, "transpose", (data(x),), {"perm": _axes(list(arg(1, "dims")), where)}, where)]
+    if f is aten.transpose.int:
+        return [Op(name, "transpose", (data(x),), {"swap": (int(arg(1, "dim0")), int(arg(2, "dim1")))}, where)]
+    if f in (aten.dropout.default, aten.clone.default, aten.contiguous.default, aten.alias.default):
+        if f is aten.dropout.default and arg(2, "train") and float(arg(1, "p")):
+            raise NetworkError(f"{where}: dropout in training mode is random (call module.eval())")
+        return [Op(name, "identity", (data(x),), {}, where)]
+    if f in (aten.add.Tensor, aten.sub.Tensor, aten.mul.Tensor, aten.div.Tensor):
+        y = node.args[1]
+        if float(arg(2, "alpha", 1)) != 1.0:
+            raise NetworkError(f"{where}: add / sub with alpha != 1 is not supported")
+        if f is aten.add.Tensor and is_data(x) and is_data(y):
+            return [Op(name, "add", (x.name, y.name), {}, where)]
+        if is_data(x) == is_data(y) or (f is aten.div.Tensor and is_data(y)):
+            raise NetworkError(f"unsupported operation {f} of these operands ({name}): only a computed value and "
+                               "a constant (not affine otherwise)")
+        c, v = (const(y), x.name) if is_data(x) else (const(x), y.name)
+        if f is aten.add.Tensor:
+            return [Op(name, "add", (v,), {"const": c}, where)]
+        if f is aten.sub.Tensor:
+            return [Op(name, "add", (v,), {"const": -c}, where)] if is_data(x) else \
+                [Op(name, "scale_shift", (v,), {"scale": np.asarray(-1.0), "shift": c}, where)]
+        return [Op(name, "scale_shift", (v,), {"scale": c if f is aten.mul.Tensor else 1.0 / c,
+                                               "shift": np.asarray(0.0)}, where)]
+    raise NetworkError(f"unsupported operation {f} ({name})")
 
 
 # ----------------------------------------------------------------------------- ONNX
@@ -555,11 +760,17 @@ def _onnx_op(node: Any, at: dict, consts: dict[str, np.ndarray], where: str) -> 
         if int(at.get("axis", 1)) != 1:
             raise NetworkError(f"{where}: Flatten with axis != 1 is not supported")
         return [Op(out, "reshape", (data(0),), {"shape": (-1,)}, where)]
-    if t == "Reshape":
+    if t == "Reshape":  # 0 copies the input's size on that axis (unless allowzero), -1 is inferred
         target = [int(v) for v in const(1).reshape(-1)]
-        if not target or target[0] not in (0, -1, 1) or (target[0] == -1 and -1 in target[1:]):
+        if at.get("allowzero", 0) and 0 in target:
+            raise NetworkError(f"{where}: reshape to {target} with allowzero = 1 makes an empty tensor")
+        if len(target) < 2 or target[0] not in (0, -1, 1) or (target[0] == -1 and -1 in target[1:]):
             raise NetworkError(f"{where}: reshape to {target} must keep the batch dimension first")
-        if 0 in target[1:]:
-            raise NetworkError(f"{where}: reshape with 0 (copy a dimension) after the batch is not supported")
-        return [Op(out, "reshape", (data(0),), {"shape": tuple(target[1:]) or (-1,)}, where)]
+        return [Op(out, "reshape", (data(0),), {"shape": tuple(target[1:]), "zero_copies": True}, where)]
+    if t == "Concat":
+        if "axis" not in at:
+            raise NetworkError(f"{where}: Concat needs its axis attribute")
+        return [Op(out, "concat", tuple(data(i) for i in range(len(ins))), {"axis": int(at["axis"])}, where)]
+    if t == "Transpose":
+        return [Op(out, "transpose", (data(0),), {"perm": tuple(at["perm"]) if "perm" in at else None}, where)]
     raise NetworkError(f"unsupported ONNX operation {t} ({where})")

@@ -332,13 +332,14 @@ class CPANetwork:
         return cls.from_state_dict_file(p, activation, negative_slope)
 
     @classmethod
-    def from_module(cls, module: object, input_shape: Sequence[int]) -> "CPANetwork":
+    def from_module(cls, module: object, input_shape: Sequence[int], trace: str = "fx") -> "CPANetwork":
         """Any ``nn.Module`` built of the supported operations (convolutions, pooling, batch norm in eval
-        mode, residual additions, ReLU / LeakyReLU / PReLU, Linear, Flatten), traced with torch.fx; one
-        input of shape ``input_shape`` (without the batch dimension)."""
+        mode, residual additions, ReLU / LeakyReLU / PReLU, Linear, Flatten, ...), read by torch.fx
+        (``trace="fx"``) or torch.export (``"export"``); one input of shape ``input_shape`` (without the
+        batch dimension)."""
         from normalign.numerics.engine.model_import import from_module
 
-        return from_module(module, tuple(int(v) for v in input_shape))
+        return from_module(module, tuple(int(v) for v in input_shape), trace)
 
     def _require_dense(self, what: str) -> None:
         if not self.dense:
