@@ -404,9 +404,9 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--corpus", type=Path, default=REPO / "tests" / "corpus", metavar="DIR",
                    help="save counterexamples under DIR/<ID>/search/ (default tests/corpus)")
     p.add_argument("--engine", choices=ENGINES, default="optimise",
-                   help="random, targeted (hypothesis.target), optimise (rounds of draws and uniform starts, "
-                        "then Nelder-Mead on the strategy's float choices; default), crosshair (needs "
-                        "hypothesis-crosshair)")
+                   help="random, targeted (hypothesis.target), optimise (rounds of starts drawn with small "
+                        "integer choices and arcsine-spread floats, plus plain draws, then Nelder-Mead on the "
+                        "strategy's float choices; default), crosshair (needs hypothesis-crosshair)")
     p.add_argument("--all", action="store_true",
                    help="search the whole budget (default: stop at the first chunk that finds a counterexample)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
