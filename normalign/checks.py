@@ -25,12 +25,14 @@ import json
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, get_args
 
 import numpy as np
 
 Kind = Literal["symbolic", "numeric", "property"]
 Expectation = Literal["holds", "fails"]
+KINDS: tuple[str, ...] = get_args(Kind)
+EXPECTATIONS: tuple[str, ...] = get_args(Expectation)
 
 
 class Outcome(str, Enum):
@@ -102,6 +104,8 @@ class CheckSpec:
     this check removes (for ``expect="fails"`` boundary checks) or ``None``; ``planted`` marks a
     deliberately false variant that the suite must reject; ``slow`` checks run only at the full budget;
     ``sanity`` marks a check of a construction that holds by design (never counted as verifying).
+    A ``kind`` or ``expect`` outside the vocabulary is a ValueError (a misspelt ``expect`` would make
+    a theorem's check pass on a refutation).
     """
 
     name: str
@@ -112,6 +116,11 @@ class CheckSpec:
     hypothesis_dropped: str | None = None
     slow: bool = False
     sanity: bool = False
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (("kind", self.kind, KINDS), ("expect", self.expect, EXPECTATIONS)):
+            if value not in allowed:
+                raise ValueError(f"check {self.name!r}: {name} {value!r} is not one of {', '.join(allowed)}")
 
     @property
     def counts(self) -> bool:
@@ -138,7 +147,8 @@ class CheckSpec:
 
 def run_check(spec: CheckSpec, budget: Budget) -> CheckResult:
     """Run one check. A check that cannot be imported, raises, or returns something other than a
-    :class:`CheckResult` is reported as inconclusive (with why), never swallowed silently."""
+    :class:`CheckResult` is reported as inconclusive (with why), never swallowed silently; so is a
+    result its own numbers contradict (:func:`_undecided`)."""
     try:
         fn = spec.load()
     except Exception as exc:  # noqa: BLE001 - an unloadable target decides nothing
@@ -150,7 +160,33 @@ def run_check(spec: CheckSpec, budget: Budget) -> CheckResult:
     if not isinstance(result, CheckResult):
         return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0,
                            f"check {spec.target} returned {type(result).__name__}, not CheckResult")
+    why = _undecided(spec, result)
+    if why:
+        return CheckResult(Outcome.INCONCLUSIVE, math.nan, result.instances, f"{why}: {result.detail}",
+                           tolerance=result.tolerance)
     return result
+
+
+def _undecided(spec: CheckSpec, result: CheckResult) -> str:
+    """Why a result that claims to decide decides nothing ('' when it may stand): a verification
+    with a residual that is not finite or not within its own tolerance, or over no instance; a
+    refutation that makes a planted or boundary check pass with no counterexample or only a NaN."""
+    if not isinstance(result.outcome, Outcome):
+        return f"outcome {result.outcome!r} is not an Outcome"
+    if result.outcome == Outcome.VERIFIED:
+        r = result.worst_residual
+        if not math.isfinite(r):
+            return f"verified with a worst residual of {r}"
+        if result.tolerance is not None and not r <= result.tolerance:
+            return f"verified with a worst residual {r:.3e} above its tolerance {result.tolerance:.3e}"
+        if result.instances < 1:
+            return "verified on no instance"
+    if result.outcome == Outcome.REFUTED and spec.expect == "fails":
+        if not result.counterexamples:
+            return "refuted without a counterexample"
+        if math.isnan(result.worst_residual):
+            return "refuted only by a NaN residual (the computation broke; nothing was refuted)"
+    return ""
 
 
 def verdict(residuals: np.ndarray | list[float], tol: float, *, instances: int | None = None,
@@ -164,7 +200,11 @@ def verdict(residuals: np.ndarray | list[float], tol: float, *, instances: int |
     if r.size == 0:
         return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, "no instances were checked", tolerance=tol)
     bad = ~(r <= tol)  # NaN counts as bad
-    worst_i = int(np.argmax(np.where(np.isnan(r), np.inf, r)))
+    nan = np.isnan(r)
+    if nan.any() and not (bad & ~nan).any():
+        worst_i = int(np.argmax(nan))  # only NaNs are bad (run_check: no refutation for a planted check)
+    else:
+        worst_i = int(np.argmax(np.where(nan, -np.inf, r)))  # the worst finite instance
     worst = float(r[worst_i])
     n = instances if instances is not None else int(r.size)
     text = f"{detail} (tol {tol:.1e})" if detail else f"tol {tol:.1e}"

@@ -12,7 +12,9 @@ Public API (what ``normalign verify`` calls)::
 1. the allow-list audit (``normalign/lean_source.py``) accepts every file of the project: only the
    commands, modifiers, attributes, options, tactics and imports the project needs (no ``axiom``,
    ``opaque``, ``extern``, ``implemented_by``, ``unsafe``, ``partial``, ``native_decide``,
-   ``decide +native``, notation, macros, instances, ``#``-commands, other options, ...);
+   ``decide +native``, notation, macros, instances, ``#``-commands, other options, ...); every file
+   valid UTF-8 and a module of the ``NormAlign`` library; every full name declared once (a private or
+   unexported twin elsewhere would decide which module's sorry counts in 4);
 2. every module compiles (``lean --json -o``, in import order, into a FRESH temporary build folder:
    no ``.olean`` survives from an earlier run) without an error;
 3. a checker file GENERATED here (in that build folder, never in ``proofs_lean/``), importing only the
@@ -20,7 +22,8 @@ Public API (what ``normalign verify`` calls)::
    each pinned definition's equations ``... := rfl``, and ``#print``s every pinned name; Lean
    elaborates it on its own and what Lean prints about THAT file decides: the restatement checks,
    ``#print`` shows a ``theorem`` (a ``def``, ``unsafe`` or ``axiom`` is not a proof), the definitions
-   the statement uses check against their pinned equations;
+   the statement uses check against their pinned equations; an error or sorry in that file that no
+   item owns (a crash or timeout after the printing, say) fails every pin;
 4. no ``sorry`` is reachable: no ``hasSorry`` message and no ``sorry`` token in the module declaring
    the theorem or in any project module it imports (``#print axioms`` is refused by this Lean build,
    see ``../shared/lean/README.md``).
@@ -60,6 +63,8 @@ PROJECT = REPO / "proofs_lean"
 CACHE_FILE = REPO / ".cache" / "lean-audit.json"
 FILE_TIMEOUT_S = 1800
 CHECKER_MODULE = "NormAlignPinned"
+LIBRARY = "NormAlign"
+"""Every module of the project is ``NormAlign`` or ``NormAlign.*`` (the Lake library of proofs_lean/)."""
 
 PROVED = "proved"
 PARTIAL = "proved (partial)"
@@ -176,12 +181,31 @@ def read_project(root: Path) -> tuple[dict[str, Path], dict[str, lean_source.Sou
     """Modules, their parsed sources and every allow-list violation as ``path:line: reason``."""
     root = Path(root)
     mods = project_modules(root)
-    parsed = {m: lean_source.parse(p.read_text(encoding="utf-8", errors="replace"), frozenset(mods))
-              for m, p in mods.items()}
-    violations = [f"{mods[m].relative_to(root)}:{v}" for m in sorted(parsed) for v in parsed[m].violations]
+    parsed, violations = {}, []
+    for m, p in mods.items():
+        data = p.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:  # read with U+FFFD, Lean may read these bytes otherwise
+            text = data.decode("utf-8", errors="replace")
+            line = data.count(b"\n", 0, exc.start) + 1
+            violations.append(f"{p.relative_to(root)}:{line}: the file is not valid UTF-8")
+        parsed[m] = lean_source.parse(text, frozenset(mods))
+    violations += [f"{mods[m].relative_to(root)}:{v}" for m in sorted(parsed) for v in parsed[m].violations]
+    where: dict[str, list[str]] = {}  # full name -> path:line of each declaration
     for m, sf in sorted(parsed.items()):
+        rel = mods[m].relative_to(root)
         if not sf.is_module:
-            violations.append(f"{mods[m].relative_to(root)}:1: the file must start with `module`")
+            violations.append(f"{rel}:1: the file must start with `module`")
+        if m != LIBRARY and not m.startswith(LIBRARY + "."):
+            # e.g. `Init/Evil.lean` is compiled to `Init/Evil.olean` in the folder Lean searches first
+            violations.append(f"{rel}:1: module `{m}` is outside the `{LIBRARY}` library")
+        for d in lean_source.scoped_declarations(sf)[0]:
+            if d.name:
+                where.setdefault(d.name, []).append(f"{rel}:{d.line}")
+    for name, places in sorted(where.items()):
+        if len(places) > 1:  # a private or unexported twin would decide which module's sorry counts
+            violations.append(f"{places[1]}: `{name}` is declared more than once ({', '.join(places)})")
     return mods, parsed, violations
 
 
@@ -513,7 +537,14 @@ def _decide(audit: LeanAudit, pins: tuple, def_pins: tuple, parsed: dict[str, le
     def is_missing(errs: list[str]) -> bool:
         return any(re.search(r"[Uu]nknown (identifier|constant)", e) for e in errs)
 
-    preamble_errors = errors_in("preamble", "")
+    checker_errors = [f"preamble: {e}" for e in errors_in("preamble", "")]
+    # an error or a sorry the checker file cannot own (Lean failed after printing, a timeout, a line
+    # past the last item) fails every pin: nothing may be proved by a run that did not end cleanly
+    stray = [e for e, ln in zip(chk.errors, chk.error_lines) if not any(it.first <= ln <= it.last for it in items)]
+    stray += [f"{ln}: sorry in the checker file" for ln in chk.sorry_lines]
+    if chk.returncode != 0 and not chk.errors:
+        stray.append(f"0: exit {chk.returncode}")
+    checker_errors += stray
     # ---- definitions
     for d in def_pins:
         errs = errors_in("def", d.decl) + errors_in("print", d.decl)
@@ -521,8 +552,8 @@ def _decide(audit: LeanAudit, pins: tuple, def_pins: tuple, parsed: dict[str, le
         status, why = PROVED, ""
         if d.decl not in declared and not errs and not kind:
             status, why = MISSING, "not declared in proofs_lean/"
-        elif preamble_errors:
-            status, why = FAILED, "checker preamble: " + preamble_errors[0]
+        elif checker_errors:
+            status, why = FAILED, "checker file: " + checker_errors[0]
         elif is_missing(errs):
             status, why = MISSING, errs[0]
         elif errs:
@@ -557,8 +588,8 @@ def _decide(audit: LeanAudit, pins: tuple, def_pins: tuple, parsed: dict[str, le
         module = declared.get(p.decl, (None, None))[0]
         closure = _closure(module, imports) if module else set(parsed)
         sorried = sorted(closure & sorry_mods)
-        if preamble_errors:
-            st, why = FAILED, "checker preamble: " + preamble_errors[0]
+        if checker_errors:
+            st, why = FAILED, "checker file: " + checker_errors[0]
         elif module in failed_mods:
             st, why = FAILED, f"{module} does not compile: " + (audit.files[module].errors or ["?"])[0]
         elif is_missing(errs) or (not kind and p.decl not in declared):

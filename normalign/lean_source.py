@@ -8,6 +8,13 @@ project needs (the ``ALLOWED_*`` sets below); anything else is a :class:`Violati
 and reason. :func:`parse` also returns the header's imports (every form: ``import``,
 ``public import``, ``meta import``, ``import all``, ...) and the declarations with full names.
 
+What Lean might read otherwise is refused, not guessed: control characters and a carriage return
+without a line feed, a line at column 0 that does not begin a known command (an unknown command
+keyword would be read as part of the command before it), a ``namespace``/``section``/``end`` with
+anything but one name on its line, an ``end`` that does not close the innermost scopes, and the
+auxiliary declarations of ``where`` and ``let rec``; :func:`scoped_declarations` names declarations
+as Lean's scopes do (``namespace A.B`` opens two).
+
 The allow-list is deliberately small: extend it only after asking what a construct can change about
 what Lean's kernel checks (commands that add axioms, skip the kernel, run code, change notation,
 instances or options, hide messages are refused for good).
@@ -105,7 +112,7 @@ DECL_KEYWORDS = frozenset({"theorem", "lemma", "def", "abbrev", "example", "inst
 _ID_START = re.compile(r"[A-Za-z_\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9"
                        r"\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f]")
 _ID_REST = re.compile(r"[A-Za-z_0-9'!?\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9"
-                      r"\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f\u2080-\u209c\u1d62-\u1d6a"
+                      r"\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f\u2080-\u2089\u2090-\u209c\u1d62-\u1d6a"
                       r"\u2c7c]")
 _SYMBOLS = sorted(["@[", ":=", "=>", "<;>", "->", "<-", "←", "→", "↔", "<->", "≤", "≥", "≠", "<=", ">=",
                    "==", "!=", "&&", "||", "::", "..", "...", "?_", "⟨", "⟩", "%[", "#[", "$", "<|>", "|>.",
@@ -114,11 +121,12 @@ _SYMBOLS = sorted(["@[", ":=", "=>", "<;>", "->", "<-", "←", "→", "↔", "<-
 
 _LETTER = (r"A-Za-z_\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9\u03ca-\u03fb"
            r"\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f")
-_PART = rf"(?:«[^»\n]*»|[{_LETTER}][{_LETTER}0-9'!?\u2080-\u209c\u1d62-\u1d6a\u2c7c]*)"
+_PART = rf"(?:«[^»\n]*»|[{_LETTER}][{_LETTER}0-9'!?\u2080-\u2089\u2090-\u209c\u1d62-\u1d6a\u2c7c]*)"
 _IDENT_RE = re.compile(rf"{_PART}(?:\.{_PART})*")
 _HASH_RE = re.compile(r"#[^\s()\[\]{},]+")
 _NUMBER_RE = re.compile(r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _RAW_RE = re.compile(r'r(#*)"')
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]|\r(?!\n)")
 _SYMBOL_RE = re.compile("|".join(re.escape(x) for x in _SYMBOLS))
 
 
@@ -187,6 +195,11 @@ def tokenize(src: str) -> list[Token]:
     toks: list[Token] = []
     i, line, line_start = 0, 1, 0
     n = len(src)
+    bad = _CONTROL_RE.search(src)
+    if bad:  # Lean may read these differently (or not at all): refused, not guessed
+        what = "a carriage return not followed by a line feed" if bad.group() == "\r" else \
+            f"control character U+{ord(bad.group()):04X}"
+        raise LexError(src.count("\n", 0, bad.start()) + 1, what)
 
     def add(kind: str, j: int, value: str = "", end_line: int | None = None) -> None:
         toks.append(Token(kind, src[i:j], line, i - line_start, value))
@@ -419,12 +432,19 @@ def _parse(src: str, project_modules: frozenset[str]) -> SourceFile:
                                             f"project nor Lean core ({', '.join(ALLOWED_IMPORT_ROOTS)})"))
         k = j + 1
     rest = toks[k:]
+    starters = KNOWN_COMMANDS | DECL_KEYWORDS | COMMAND_MODIFIERS
     for t in rest:
         if t.kind == "ident" and t.text == "import":
             out.violations.append(Violation(t.line, "`import` after the header"))
+        elif t.col == 0 and t.kind in ("ident", "symbol", "string", "char", "number") and \
+                t.text not in starters and t.text not in ("@[", "|"):  # `| alt` of a match or an inductive
+            # a command keyword the audit does not know would be read as part of the command before it
+            out.violations.append(Violation(t.line, f"`{t.text}` at column 0 does not begin a known command "
+                                            "(indent a continued command)"))
     for cmd in _split_commands(rest):
         _check_command(cmd, out)
     _check_tactics(rest, out)
+    out.violations.extend(scoped_declarations(out)[1])
     return out
 
 
@@ -532,6 +552,13 @@ def _check_command(cmd: list[Token], out: SourceFile) -> None:
                 out.violations.append(Violation(t.line, "`... in` is allowed only after an allowed "
                                                 "`set_option NAME VALUE`"))
     # ---- declarations
+    if kw.text in ("theorem", "def", "abbrev", "example"):
+        # auxiliary declarations (`where`, `let rec`) get names the audit does not see
+        for a, b in zip([kw] + body, body):
+            if b.kind == "ident" and b.text == "where":
+                out.violations.append(Violation(b.line, "`where` (auxiliary declarations) is not allowed"))
+            elif b.kind == "ident" and b.text == "rec" and a.kind == "ident" and a.text in ("let", "have"):
+                out.violations.append(Violation(b.line, f"`{a.text} rec` (auxiliary declarations) is not allowed"))
     if kw.text in ("theorem", "def", "abbrev", "inductive", "structure"):
         if not body or body[0].kind != "ident":
             out.violations.append(Violation(kw.line, f"`{kw.text}` without a name"))
@@ -547,7 +574,14 @@ def _check_command(cmd: list[Token], out: SourceFile) -> None:
                 if a.kind == "symbol" and a.text == "|" and b.kind == "ident" and a.col <= 4:
                     out.declarations.append(Declaration(f"{body[0].text}.{b.text}", "constructor", b.line))
     elif kw.text in ("namespace", "section", "end"):
-        name = body[0].text if body and body[0].kind == "ident" and body[0].line == kw.line else ""
+        # Lean reads a name on the next line too; the audit names declarations by these scopes, so
+        # accept exactly what it reads as Lean does: one name on the keyword's line (optional for
+        # `section` and `end`), nothing else
+        named = len(body) == 1 and body[0].kind == "ident" and body[0].line == kw.line
+        if not (named or (not body and kw.text != "namespace")):
+            out.violations.append(Violation(kw.line, f"`{kw.text}` takes one name on the same line and "
+                                            "nothing else"))
+        name = body[0].text if named else ""
         out.declarations.append(Declaration(name, kw.text, kw.line, tuple(mods), tuple(attrs)))
     elif kw.text == "open":
         for t in body:
@@ -557,7 +591,8 @@ def _check_command(cmd: list[Token], out: SourceFile) -> None:
 
 def _check_tactics(toks: list[Token], out: SourceFile) -> None:
     """The first token of every tactic (after ``by``, ``;``, ``<;>``, ``·``, a tactic alternative's
-    ``=>``, or at the column of its tactic block) must be in :data:`ALLOWED_TACTICS`."""
+    ``=>``, each ``|`` of ``first | a | b``, or at the column of its tactic block) must be in
+    :data:`ALLOWED_TACTICS`."""
     blocks: list[tuple[int, int]] = []  # (column of the block's tactics, bracket depth)
     depth = 0
     expect = False  # the next token starts a tactic (and maybe a block)
@@ -567,13 +602,17 @@ def _check_tactics(toks: list[Token], out: SourceFile) -> None:
         line_first.setdefault(t.line, t)
     prev = None
     alt_line = -1  # line whose first token is `|` inside a tactic block
+    first_at: tuple[int, int] | None = None  # (bracket depth, block column) of a `first | a | b`
     for t in toks:
         is_first = line_first[t.line] is t
         if t.kind in ("doc", "moddoc"):
             blocks.clear()
             expect = False
+            first_at = None
             prev = t
             continue
+        if first_at and (depth < first_at[0] or (is_first and t.col <= first_at[1] and t.text != "|")):
+            first_at = None  # the next tactic of the block, or the end of the brackets around `first`
         if is_first:
             if t.col == 0:
                 blocks.clear()
@@ -593,6 +632,8 @@ def _check_tactics(toks: list[Token], out: SourceFile) -> None:
             expect = False
             if t.kind in ("ident", "symbol") and t.text not in ALLOWED_TACTICS:
                 out.violations.append(Violation(t.line, f"tactic `{t.text}` is not allowed"))
+            if t.text == "first":
+                first_at = (depth, blocks[-1][0] if blocks else t.col)
             if t.text in ("·", ".", "all_goals", "any_goals", "try", "repeat", "focus", "first", "iterate",
                           "with_reducible", "on_goal"):
                 expect = t.text not in ("iterate", "on_goal")
@@ -610,6 +651,8 @@ def _check_tactics(toks: list[Token], out: SourceFile) -> None:
             open_block = True
         elif blocks and depth == blocks[-1][1] and t.kind == "symbol" and t.text in (";", "<;>"):
             expect = True
+        elif first_at and t.kind == "symbol" and t.text == "|" and depth == first_at[0]:
+            expect = True  # each alternative of `first` is a tactic
         elif blocks and t.kind == "symbol" and t.text == "=>" and t.line == alt_line:
             expect = True
             open_block = True
@@ -618,22 +661,34 @@ def _check_tactics(toks: list[Token], out: SourceFile) -> None:
         prev = t
 
 
+def scoped_declarations(sf: SourceFile) -> tuple[list[Declaration], list[Violation]]:
+    """The declarations of one file with full names, as Lean names them, and every ``end`` that does
+    not close what Lean would close. Scopes as in Lean: ``namespace A.B`` (and ``section A.B``) opens
+    one scope per component, ``end A.B`` closes as many and must name them, a bare ``end`` closes an
+    anonymous ``section``; ``_root_.x`` is ``x``; «quoted» parts are the plain parts."""
+    decls: list[Declaration] = []
+    bad: list[Violation] = []
+    stack: list[tuple[str, str]] = []  # (namespace | section, component)
+    for d in sf.declarations:
+        parts = _parts(d.name) if d.name else [""]
+        if d.keyword in ("namespace", "section"):
+            stack.extend((d.keyword, c) for c in parts)
+        elif d.keyword == "end":
+            if len(parts) > len(stack) or [c for _, c in stack[len(stack) - len(parts):]] != parts:
+                what = f"`end {d.name}`" if d.name else "`end`"
+                opened = ".".join(c for _, c in stack) or "nothing"
+                bad.append(Violation(d.line, f"{what} does not close the innermost scope (open: {opened})"))
+            del stack[max(0, len(stack) - len(parts)):]
+        else:
+            ns = [c for k, c in stack if k == "namespace"]
+            full = ".".join(parts[1:] if parts[0] == "_root_" else ns + parts)
+            decls.append(Declaration(full, d.keyword, d.line, d.modifiers, d.attributes, d.doc, d.tag))
+    return decls, bad
+
+
 def declared_names(files: dict[str, SourceFile]) -> dict[str, Declaration]:
     """Full names of all declarations (namespaces applied) across parsed files."""
-    names: dict[str, Declaration] = {}
-    for sf in files.values():
-        stack: list[tuple[str, str]] = []
-        for d in sf.declarations:
-            if d.keyword in ("namespace", "section"):
-                stack.append((d.keyword, d.name))
-            elif d.keyword == "end":
-                if stack:
-                    stack.pop()
-            else:
-                ns = [n for k, n in stack if k == "namespace" and n]
-                full = d.name[len("_root_."):] if d.name.startswith("_root_.") else ".".join(ns + [d.name])
-                names[full] = Declaration(full, d.keyword, d.line, d.modifiers, d.attributes, d.doc, d.tag)
-    return names
+    return {d.name: d for sf in files.values() for d in scoped_declarations(sf)[0]}
 
 
 def identifiers(text: str) -> set[str]:

@@ -2,7 +2,8 @@
 
 Status of one check (``CheckRun.status``): ``ok`` (found what it expects), ``FAILED`` (found the
 opposite), ``inconclusive`` (could not decide: a solver status that is not optimal, a check that
-raised), ``not run (slow)`` (a slow check at the quick budget).
+raised, a result its own numbers contradict, see :func:`normalign.checks.run_check`), ``not run
+(slow)`` (a slow check at the quick budget).
 
 Status of an ID, and of each kind of check for it (symbolic, numeric, property), by the first rule
 that applies to its checks:
@@ -35,10 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from normalign.checks import Budget, CheckResult, CheckSpec, Outcome, run_check
+from normalign.checks import KINDS, Budget, CheckResult, CheckSpec, Outcome, run_check
 from normalign.registry import THEOREMS, MeasuredClaim, Theorem
-
-KINDS: tuple[str, ...] = ("symbolic", "numeric", "property")
 
 # check statuses
 OK = "ok"

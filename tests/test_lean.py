@@ -148,7 +148,7 @@ def hostile(tmp_path_factory) -> L.LeanAudit:
     (root / "NormAlign" / "H.lean").write_text(HOSTILE)
     (root / "NormAlign" / "S.lean").write_text(HOSTILE_SORRY)
     (root / "NormAlign" / "W.lean").write_text(HOSTILE_WRONG)
-    return L.audit_project(root, LEAN, pins=HOSTILE_PINS, def_pins=HOSTILE_DEFS, source_audit=False, jobs=2)
+    return L.audit_project(root, LEAN, pins=HOSTILE_PINS, def_pins=HOSTILE_DEFS, source_audit=False, jobs=1)
 
 
 def _st(a: L.LeanAudit, name: str) -> tuple[str, str]:

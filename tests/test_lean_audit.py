@@ -169,6 +169,23 @@ def test_hostile_axiom_mid_line(tmp_path: Path) -> None:
     ("theorem t : (1 : Nat) = 1 := Lean.«ofReduceBool» _ _ rfl\n", "ofReduceBool"),
     ("set_option «debug».skipKernelTC true\n", "debug"),
     ("theorem t : True := by admit\n", "admit"),
+    # classes of the review of 2026-12-01 that had no test (each refused before Lean runs)
+    ("open Nat renaming add → plus\n", "renaming"),
+    ("open Nat hiding add\n", "hiding"),
+    ("export Nat (add)\n", "export"),
+    ("@[instance] def bogusLE : LE Nat := ⟨fun _ _ => True⟩\n", "attribute `instance`"),
+    ("@[simp, implemented_by id] def f (n : Nat) : Nat := n\n", "attribute `implemented_by`"),
+    ('@[extern "c_f"] def f (n : Nat) : Nat := n\n', "attribute `extern`"),
+    ("deriving instance Repr for Nat\n", "deriving"),
+    ("unif_hint (n : Nat) where\n  n =?= 1 ⊢ n + 0 =?= 1\n", "unif_hint"),
+    ("set_option autoImplicit true\ntheorem t : x = x := rfl\n", "option `autoImplicit`"),
+    ("theorem t : True := by\n  set_option debug.skipKernelTC true in\n  trivial\n", "set_option"),
+    ("theorem t : (1 : Nat) = 2 := sorryAx _ false\n", "sorryAx"),
+    ("theorem t : True := Lean.trustCompiler.elim\n", "trustCompiler"),
+    ("theorem t : (1 : Nat) = 2 := by\n  stop\n  trivial\n", "tactic `stop`"),
+    ("theorem t : (2 : Nat) = 2 := by decide +kernel +native\n", "native"),
+    ("prelude\n", "prelude"),
+    ("mutual\ntheorem a : True := trivial\nend\n", "mutual"),
 ])
 def test_hostile_notation_instances_meta_code(tmp_path: Path, text: str, words: str) -> None:
     root = _copy(tmp_path)
@@ -372,3 +389,165 @@ def test_lean_columns_without_lean(monkeypatch) -> None:
     cols = L.lean_columns(THEOREMS, run=False)
     assert {cols[t.id] for t in THEOREMS if t.lean} == {L.NOT_CHECKED}
     assert {cols[t.id] for t in THEOREMS if not t.lean} <= {L.NO_STATEMENT}
+
+
+# ----------------------------------------------------------------------------- names Lean and the audit read alike
+# Attack: make the audit attribute a pinned theorem to a module without a sorry while Lean's real
+# declaration depends on one. Shown with Lean (before the fix: `theorem NormAlign.X : 1 = 2` reported
+# "proved", its proof `helper` being a sorry in a module the audit did not look at), by a private twin
+# in another module, or by a namespace name on the next line (`namespace\n  Decoy`), which Lean reads
+# and the audit did not. Every form below is now refused before Lean runs.
+
+_UNPROVED = ("module\n\n@[expose] public section\n\nnamespace NormAlign\n\n"
+             "theorem helper_false : (1 : Nat) = 2 := by sorry\n\nend NormAlign\n")
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("twin", [
+    "module\n\nnamespace NormAlign\n\nprivate theorem matVec_minNormSol : True := trivial\n\nend NormAlign\n",
+    "module\n\nnamespace NormAlign\n\ntheorem «matVec_minNormSol» : True := trivial\n\nend NormAlign\n",
+    "module\n\ntheorem NormAlign.matVec_minNormSol : True := trivial\n",
+])
+def test_hostile_twin_declaration_hides_a_sorry(tmp_path: Path, twin: str) -> None:
+    root = _copy(tmp_path)
+    (root / "NormAlign" / "Unproved.lean").write_text(_UNPROVED)
+    f = root / "NormAlign" / "MinNorm.lean"
+    f.write_text(f.read_text().replace("public import NormAlign.Basic",
+                                       "public import NormAlign.Basic\npublic import NormAlign.Unproved", 1))
+    (root / "NormAlign" / "Zz.lean").write_text(twin)
+    _assert_rejected(root, "NormAlign.matVec_minNormSol", "declared more than once")
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("text, words", [
+    ("namespace\n  Decoy\nnamespace NormAlign\ntheorem t : True := trivial\nend NormAlign\nend Decoy\n",
+     "one name on the same line"),
+    ("namespace Decoy\nend Other\n", "`end Other` does not close"),
+    ("section\nend Decoy\n", "`end Decoy` does not close"),
+    ("namespace Decoy\nend\n", "`end` does not close"),
+    ("namespace Decoy extra\nend Decoy\n", "one name on the same line"),
+    ("theorem t : True := aux where aux : True := trivial\n", "`where`"),
+    ("theorem t : True := by\n  let rec aux : True := trivial\n  exact aux\n", "`let rec`"),
+])
+def test_hostile_scopes_the_audit_would_misread(tmp_path: Path, text: str, words: str) -> None:
+    root = _copy(tmp_path)
+    (root / "NormAlign" / "Zz.lean").write_text("module\n\n" + text)
+    _assert_rejected(root, words)
+
+
+@pytest.mark.theorem("L1")
+def test_declared_names_follow_lean_scopes() -> None:
+    """`namespace A.B` opens two scopes and `end B` closes one (as in Lean): the name below is
+    `Decoy.NormAlign.t`, not `NormAlign.t`; «quoted» parts name the same thing as plain ones."""
+    src = ("module\nnamespace Decoy.NormAlign\nend NormAlign\nnamespace NormAlign\ntheorem t : True := trivial\n"
+           "theorem «u» : True := trivial\nend NormAlign\nend Decoy\ntheorem _root_.v : True := trivial\n")
+    sf = S.parse(src)
+    assert sf.violations == []
+    assert set(S.declared_names({"M": sf})) == {"Decoy.NormAlign.t", "Decoy.NormAlign.u", "v"}
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("path", ["Init/Evil.lean", "Std/Evil.lean", "Lean/Evil.lean", "NormAlignPinned.lean",
+                                  "Other.lean"])
+def test_hostile_module_outside_the_library(tmp_path: Path, path: str) -> None:
+    """A project file named like a core module (`Init.Evil`) would be compiled into the build folder
+    that Lean searches first: only modules of the `NormAlign` library are accepted."""
+    root = _copy(tmp_path)
+    f = root / path
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text("module\n\ntheorem evil : True := trivial\n")
+    _assert_rejected(root, "outside the `NormAlign` library")
+
+
+# ----------------------------------------------------------------------------- the checker's own failures
+
+_TINY = ("module\n\n@[expose] public noncomputable section\n\nnamespace NormAlign\n\n"
+         "def twice (n : Nat) : Nat := n + n\n\n"
+         "theorem twice_eq (n : Nat) : twice n = 2 * n := by unfold twice; omega\n\nend NormAlign\n")
+_TINY_PINS = (LS.Pin("L1", "NormAlign.twice_eq", "(n : Nat) : twice n = 2 * n", "honest"),)
+_TINY_DEFS = (LS.DefPin("NormAlign.twice", ("(n : Nat) : twice n = n + n",)),)
+
+
+def _fake_lean(checker_errors: list[tuple[int, str]], checker_sorry: list[int] = ()):
+    """A stand-in for ``run_lean_file``: modules build; the checker prints what Lean prints for an
+    honest project (``#print`` shows each pinned name with the right kind) plus ``checker_errors``."""
+    def fake(lean, cwd, module, path, build, olean=True):
+        if olean:
+            return L.FileResult(module, 0)
+        infos = []
+        for k, line in enumerate((Path(cwd) / path).read_text().splitlines(), start=1):
+            if line.startswith("#print "):
+                name = line.split()[1]
+                kind = "def" if name in {d.decl for d in _TINY_DEFS} else "theorem"
+                infos.append([k, f"{kind} {name} : T :=\n<not imported>"])
+        return L.FileResult(module, 1 if checker_errors else 0, [f"{ln}: {e}" for ln, e in checker_errors],
+                            [ln for ln, _ in checker_errors], list(checker_sorry), infos)
+    return fake
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("errors, sorry", [
+    ([], []),                                   # the honest run: proved (the fake can say "proved")
+    ([(0, "exit 1: out of memory")], []),       # Lean failed after printing everything
+    ([(0, "timeout after 1800 s")], []),
+    ([(9999, "unexpected end of input")], []),  # an error past the last item
+    ([], [9999]),                               # a sorry in the checker file itself
+])
+def test_checker_failure_outside_every_item_fails_every_pin(tmp_path: Path, monkeypatch, errors, sorry) -> None:
+    root = tmp_path / "p"
+    (root / "NormAlign").mkdir(parents=True)
+    (root / "NormAlign" / "Tiny.lean").write_text(_TINY)
+    monkeypatch.setattr(L, "run_lean_file", _fake_lean(errors, sorry))
+    a = L.audit_project(root, NO_LEAN, pins=_TINY_PINS, def_pins=_TINY_DEFS)
+    st = a.pins["NormAlign.twice_eq"]
+    if not errors and not sorry:
+        assert (st.status, a.defs["NormAlign.twice"].status) == (L.PROVED, L.PROVED)
+    else:
+        assert st.status == L.FAILED and "checker" in st.reason, st
+        assert a.defs["NormAlign.twice"].status == L.FAILED
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("data, words", [
+    (b"theorem t : True := trivial\n\xff\naxiom cheat : False\n", "not valid UTF-8"),  # decoded with U+FFFD before
+    (b"theorem t : True := trivial\x00\n", "control character"),
+    (b"theorem t : True := trivial\x0b\n", "control character"),
+    (b"theorem t : True := trivial -- a comment to the end of the line?\raxiom cheat : False\n",
+     "carriage return"),  # a lone CR: a line end for some readers, not for the audit's `--`
+])
+def test_hostile_bytes_lean_may_read_differently(tmp_path: Path, data: bytes, words: str) -> None:
+    root = _copy(tmp_path)
+    (root / "NormAlign" / "Zz.lean").write_bytes(b"module\n\n" + data)
+    _assert_rejected(root, words)
+
+
+@pytest.mark.theorem("L1")
+def test_subscripts_lean_does_not_read_as_letters() -> None:
+    """`₊` (U+208A) is not an identifier character for Lean: `t₊axiom` is `t`, `₊`, `axiom`."""
+    words = [t.text for t in S.tokenize("theorem t₊axiom cheat : False\ndef x₁ := 1\n") if t.kind == "ident"]
+    assert "axiom" in words and "x₁" in words
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("word", ["notation3", "grind_propagator", "some_future_command"])
+def test_hostile_unknown_command_at_the_start_of_a_line(tmp_path: Path, word: str) -> None:
+    """A command keyword the audit does not know would be read as part of the command before it (and
+    only scanned for forbidden words): every line at column 0 must begin a known command."""
+    root = _copy(tmp_path)
+    (root / "NormAlign" / "Zz.lean").write_text(f'module\n\ntheorem t : True := trivial\n{word} "cheat" => (1 : Nat)\n')
+    _assert_rejected(root, f"`{word}`", "column 0")
+
+
+@pytest.mark.theorem("L1")
+@pytest.mark.parametrize("text, bad", [
+    ("theorem t : (1 : Nat) = 2 := by first | skip | stop\n", "stop"),
+    ("theorem t : (1 : Nat) = 2 := by\n  first\n  | skip\n  | stop\n", "stop"),
+    ("theorem t : (1 : Nat) = 2 := by\n  first\n    | skip\n    | mystery_tactic\n", "mystery_tactic"),
+    ("theorem t : True := by first | trivial | rfl\n", None),
+    ("theorem t (h : True ∨ True) : True := by\n  first | trivial | skip\n  rcases h with h | h <;> exact h\n", None),
+])
+def test_every_alternative_of_first_is_a_tactic(text: str, bad: str | None) -> None:
+    """Each alternative of `first | a | b` is a tactic: the allow-list reads them all (before, only the
+    first was read; `stop` is `repeat sorry`, so Lean's hasSorry was the only guard left)."""
+    reasons = [v.reason for v in S.parse("module\n" + text).violations]
+    assert reasons == ([f"tactic `{bad}` is not allowed"] if bad else []), reasons

@@ -93,6 +93,48 @@ def test_inconclusive_or_raising_check_exits_1(registry, capsys, fn: str) -> Non
     assert [c["status"] for c in t["checks"]] == ["ok", "inconclusive"]
 
 
+_SELF_CONTRADICTING = {
+    "verified_nan": CheckResult(Outcome.VERIFIED, math.nan, 5, "fake"),
+    "verified_inf": CheckResult(Outcome.VERIFIED, math.inf, 5, "fake"),
+    "verified_above_tol": CheckResult(Outcome.VERIFIED, 2.0, 5, "fake", tolerance=1.0),
+    "verified_nan_tol": CheckResult(Outcome.VERIFIED, 0.5, 5, "fake", tolerance=math.nan),
+    "verified_nothing": CheckResult(Outcome.VERIFIED, 0.0, 0, "fake"),
+    "verified_string": CheckResult("verified", 0.0, 5, "fake"),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SELF_CONTRADICTING))
+def test_verified_result_that_contradicts_itself_is_inconclusive(registry, monkeypatch, capsys, name: str) -> None:
+    """A check that says "verified" with a NaN or infinite residual, a residual above its own
+    tolerance, no instance, or an outcome that is not an Outcome, decides nothing: never "verified"."""
+    monkeypatch.setattr(sys.modules[FAKE], name, lambda budget: _SELF_CONTRADICTING[name], raising=False)
+    registry(_theorem(_spec(name)))
+    code, rep = _verify_json(capsys)
+    (t,) = rep["theorems"]
+    assert code == 1 and t["status"] == "inconclusive", t["checks"][0]
+    assert "verified" not in json.dumps(rep["summary"])
+
+
+@pytest.mark.parametrize("result", [
+    verdict([0.5, math.nan], 1.0),                             # refuted only by a NaN instance
+    CheckResult(Outcome.REFUTED, 3.0, 1, "fake"),              # refuted without a counterexample
+])
+def test_planted_check_needs_a_real_counterexample(registry, monkeypatch, capsys, result: CheckResult) -> None:
+    """A planted or boundary check passes by a counterexample, not by a NaN or by saying so."""
+    monkeypatch.setattr(sys.modules[FAKE], "planted", lambda budget: result, raising=False)
+    registry(_theorem(_spec("holds"), _spec("planted", expect="fails", planted=True)))
+    code, rep = _verify_json(capsys)
+    (t,) = rep["theorems"]
+    assert code == 1 and t["status"] == "inconclusive" and t["checks"][1]["status"] == "inconclusive"
+
+
+@pytest.mark.parametrize("field, value", [("expect", "hold"), ("kind", "numerics")])
+def test_check_spec_vocabulary(field: str, value: str) -> None:
+    """A misspelt `expect` would make a theorem's check pass on a refutation: refused at once."""
+    with pytest.raises(ValueError, match=field):
+        CheckSpec("x", **{"kind": "numeric", "target": f"{FAKE}:holds", field: value})
+
+
 def test_unloadable_check_is_inconclusive() -> None:
     res = run_check(CheckSpec("x", "numeric", f"{FAKE}_missing_module:f"), Budget())
     assert res.outcome == Outcome.INCONCLUSIVE and "could not be loaded" in res.detail
@@ -217,3 +259,11 @@ def test_resid_over_tol_column_takes_the_worst_holds_check(registry, capsys) -> 
     main(["verify", "--quiet", "--no-lean"])
     head, _, row = capsys.readouterr().out.splitlines()[:3]
     assert "resid/tol" in head and "0.5" in row.split()
+
+
+def test_verdict_prefers_a_finite_counterexample_to_a_nan() -> None:
+    res = verdict([0.5, math.nan, 5.0, 2.0], 1.0)
+    assert res.outcome == Outcome.REFUTED and res.worst_residual == 5.0 and res.counterexamples == [{"instance": 2}]
+    only_nan = verdict([0.5, math.nan], 1.0)
+    assert only_nan.outcome == Outcome.REFUTED and math.isnan(only_nan.worst_residual)
+    assert verdict([0.5, 0.25], 1.0).worst_residual == 0.5
