@@ -267,3 +267,28 @@ def test_verdict_prefers_a_finite_counterexample_to_a_nan() -> None:
     only_nan = verdict([0.5, math.nan], 1.0)
     assert only_nan.outcome == Outcome.REFUTED and math.isnan(only_nan.worst_residual)
     assert verdict([0.5, 0.25], 1.0).worst_residual == 0.5
+
+
+
+def test_combined_parts_refuted_only_by_nan_have_a_nan_residual(monkeypatch) -> None:
+    """``combine`` (checks made of parts) follows ``verdict``: a NaN in a part refutes, but when no part has
+    a finite violation the residual is NaN, so a planted check is not passed by a broken computation; a
+    finite violation is the counterexample even when a NaN sits next to it."""
+    from normalign.numerics.checks.parts import combine, part
+
+    a, b = part("a", 1.0), part("b", 2.0)
+    a.add(0.5, {"i": 0})
+    a.add(math.nan, {"i": 1})
+    b.add(1.0, {"i": 0})
+    only_nan = combine([a, b], 2, "parts")
+    assert only_nan.outcome == Outcome.REFUTED and math.isnan(only_nan.worst_residual)
+    assert only_nan.counterexamples[0]["i"] == 1 and math.isnan(only_nan.counterexamples[0]["residual"])
+    module = _fake_module()
+    module.planted_parts = lambda budget: only_nan
+    monkeypatch.setitem(sys.modules, FAKE, module)
+    planted = CheckSpec("p", "numeric", f"{FAKE}:planted_parts", expect="fails", planted=True)
+    assert run_check(planted, Budget()).outcome == Outcome.INCONCLUSIVE
+    a.add(3.0, {"i": 2})
+    finite = combine([a, b], 3, "parts")
+    assert finite.outcome == Outcome.REFUTED and finite.worst_residual == 3.0
+    assert finite.counterexamples == [{"part": "a", "residual": 3.0, "tol": 1.0, "i": 2}]

@@ -3,8 +3,8 @@
 A part collects per-instance residuals against one tolerance (from ``normalign.numerics.tolerances``);
 :func:`combine` turns parts into one result: refuted if any part exceeds its tolerance (its worst
 instance is the counterexample), with ``worst_residual`` the largest part residual **in units of that
-part's tolerance** (so <= 1 means verified; ``tolerance`` is 1), and ``detail`` listing every part's
-worst raw value and tolerance. A part with tolerance 0 is an exact claim: any positive residual refutes.
+part's tolerance** (so <= 1 means verified; ``tolerance`` is 1; NaN when only NaN residuals refute),
+and ``detail`` listing every part's worst raw value and tolerance. A part with tolerance 0 is an exact claim: any positive residual refutes.
 """
 
 from __future__ import annotations
@@ -33,8 +33,18 @@ class Part:
 
     @property
     def worst_index(self) -> int:
+        """The largest finite residual; a NaN only when no finite residual exceeds the tolerance (as
+        ``normalign.checks.verdict``: a finite counterexample is preferred to a broken computation)."""
         r = np.asarray(self.residuals, dtype=np.float64)
-        return int(np.argmax(np.where(np.isnan(r), np.inf, r)))
+        nan = np.isnan(r)
+        if nan.any() and not (r[~nan] > self.tol).any():
+            return int(np.argmax(nan))
+        return int(np.argmax(np.where(nan, -np.inf, r)))
+
+    @property
+    def finite_violation(self) -> bool:
+        """Some residual is a number above the tolerance (not only NaNs)."""
+        return any(r > self.tol for r in self.residuals if not math.isnan(r))
 
     @property
     def worst(self) -> float:
@@ -61,7 +71,9 @@ def combine(parts: list[Part], instances: int, detail: str) -> CheckResult:
     bad = [p for p in used if p.failed]
     if bad:
         cases = [dict(part=p.name, residual=p.worst, tol=p.tol, **p.cases[p.worst_index]) for p in bad]
-        return CheckResult(Outcome.REFUTED, max(ratios), instances, text, cases, tolerance=1.0)
+        # refuted only by NaNs: the residual is NaN (a broken computation, which never passes a planted check)
+        worst = max(ratios) if any(p.finite_violation for p in bad) else math.nan
+        return CheckResult(Outcome.REFUTED, worst, instances, text, cases, tolerance=1.0)
     return CheckResult(Outcome.VERIFIED, max(ratios), instances, text, tolerance=1.0)
 
 
