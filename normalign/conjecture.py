@@ -54,14 +54,21 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
 
+class CaseFormError(TypeError):
+    """An example with no default JSON form (the conjecture needs ``to_case=`` and ``from_case=``)."""
+
+
 def default_to_case(example: Any) -> dict[str, Any]:
-    """A dict example as itself; a tuple or list as ``{"example": [...]}`` (JSON-ready either way)."""
+    """A dict example as itself; a tuple or list as ``{"example": [...]}``; a single number or array as
+    ``{"value": ...}`` (JSON-ready either way). Anything else raises :class:`CaseFormError`."""
     if isinstance(example, dict):
         return to_jsonable(example)
     if isinstance(example, (tuple, list)):
         return {"example": to_jsonable(list(example))}
-    raise TypeError(f"no default JSON form for a {type(example).__name__} example: give the conjecture "
-                    "to_case= and from_case=")
+    if isinstance(example, (int, float, np.integer, np.floating, np.ndarray)) and not isinstance(example, bool):
+        return {"value": to_jsonable(example)}
+    raise CaseFormError(f"no default JSON form for a {type(example).__name__} example: give the conjecture "
+                        "to_case= and from_case=")
 
 
 def _arrays(value: Any) -> Any:
@@ -75,10 +82,13 @@ def _arrays(value: Any) -> Any:
 
 
 def default_from_case(case: dict[str, Any]) -> Any:
-    """Inverse of :func:`default_to_case`: JSON lists of numbers become float64 arrays."""
+    """Inverse of :func:`default_to_case`: JSON lists of numbers become float64 arrays (a replay that then
+    differs, e.g. an integer array, is reported as not reproduced, never saved)."""
     body = {k: v for k, v in case.items() if k != "residual"}
     if set(body) == {"example"}:
         return tuple(_arrays(v) for v in body["example"])
+    if set(body) == {"value"}:
+        return _arrays(body["value"])
     return {k: _arrays(v) for k, v in body.items()}
 
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from normalign.conjecture import Conjecture, conjectures_in, import_file, load
+from normalign.conjecture import CaseFormError, Conjecture, conjectures_in, import_file, load
 from normalign.property import ENGINES, ChunkResult, run_chunk
 
 CHUNK: int = 100
@@ -383,6 +383,8 @@ def summary_line(out: Outcome) -> str:
     ratio = out.best / c.tol if c.tol > 0 else out.best
     as_expected = (n_found > 0) == (c.expect == "fails")
     verdict = "as expected" if as_expected else ("COUNTEREXAMPLE" if c.expect == "holds" else "NOT FOUND")
+    if out.notes and not n_found:  # a violation was seen but did not replay: never "as expected"
+        verdict = "VIOLATION NOT REPRODUCIBLE"
     drops = f" drops {','.join(c.drops)}" if c.drops else ""
     return (f"{c.id}:{c.name} (expect {c.expect}{drops}) engine {out.engine}: {out.examples} examples in "
             f"{out.seconds:.1f}s, best residual/tol {ratio:.3g}, {n_found} counterexample(s) [{verdict}]")
@@ -413,7 +415,8 @@ def add_arguments(p: Any) -> None:
 
 
 def run(args: Any) -> int:
-    """``normalign search``: 0 nothing found, 1 a counterexample found, 2 bad input (SearchInputError)."""
+    """``normalign search``: 0 nothing found, 1 a counterexample found (or a violation that did not replay
+    from its JSON case), 2 bad input (SearchInputError, and an example with no JSON form)."""
     if args.examples is not None and args.examples < 1:
         raise SearchInputError("--examples must be >= 1")
     if args.time is not None and not args.time > 0:
@@ -428,12 +431,16 @@ def run(args: Any) -> int:
     refs = resolve(args.target)
     any_found = False
     for ref in refs:
-        out = search(ref, engine=args.engine, seed=args.seed, examples=args.examples, seconds=args.time,
-                     workers=args.workers, scheduler=args.scheduler, first=not args.all,
-                     progress=None if args.quiet else _Bar(load(ref), args.examples, args.time))
-        _Bar.close_current()
+        try:
+            out = search(ref, engine=args.engine, seed=args.seed, examples=args.examples, seconds=args.time,
+                         workers=args.workers, scheduler=args.scheduler, first=not args.all,
+                         progress=None if args.quiet else _Bar(load(ref), args.examples, args.time))
+        except CaseFormError as exc:
+            raise SearchInputError(f"{ref}: {exc}") from None
+        finally:
+            _Bar.close_current()
         paths = save(out, args.corpus, args.seed)
-        any_found |= bool(out.cases)
+        any_found |= bool(out.cases) or bool(out.notes)
         print(summary_line(out))
         for path in paths:
             print(f"  saved {_shown(path)}")

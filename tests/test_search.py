@@ -402,3 +402,62 @@ def test_search_ignores_hypothesis_constants_cached_earlier_in_the_process() -> 
         pass
     here = search(ref, engine="random", seed=4, examples=300, first=False)
     assert len(fresh) >= 2 and json.loads(json.dumps(here.cases)) == fresh
+
+
+EXAMPLE_FORMS = textwrap.dedent('''
+    """Conjectures over examples of various forms (a user's file)."""
+    from hypothesis import strategies as st
+
+    from normalign.conjecture import conjecture
+
+
+    @conjecture(id="T1", strategy=st.floats(-1.0, 1.0), tol=0.0)
+    def small_float(x):
+        """A float example (default JSON form {"value": x}); false for x > 0.5."""
+        return x - 0.5
+
+
+    @conjecture(id="T1", strategy=st.frozensets(st.integers(0, 3), min_size=1), tol=0.0)
+    def a_set(s):
+        """A set example: no default JSON form; false for any non-empty set."""
+        return float(len(s))
+
+
+    @conjecture(id="T1", strategy=st.floats(0.0, 1.0), tol=0.0,
+                to_case=lambda x: {"x": round(x, 1)}, from_case=lambda c: c["x"])
+    def lossy(x):
+        """to_case rounds: a violation at x in (0.70, 0.75) replays as 0.7, which holds."""
+        return x - 0.7 if 0.7 < x < 0.75 else -1.0
+''')
+
+
+@pytest.fixture()
+def forms_file(tmp_path: Path) -> Path:
+    p = tmp_path / "forms.py"
+    p.write_text(EXAMPLE_FORMS)
+    return p
+
+
+def test_float_example_is_saved_and_replayed(forms_file: Path, tmp_path: Path, capsys) -> None:
+    code = main(["search", f"{forms_file}:small_float", "--examples", "100", "--corpus", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1 and "1 counterexample(s) [COUNTEREXAMPLE]" in out, out
+    (saved,) = list(tmp_path.rglob("*.json"))
+    case = json.loads(saved.read_text())["case"]
+    assert isinstance(case["value"], float) and case["value"] > 0.5
+
+
+def test_example_without_a_json_form_is_bad_input(forms_file: Path, tmp_path: Path, capsys) -> None:
+    code = main(["search", f"{forms_file}:a_set", "--examples", "20", "--corpus", str(tmp_path), "--quiet"])
+    assert code == 2
+    assert "no default JSON form for a frozenset example" in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_a_violation_that_does_not_replay_is_never_a_pass(forms_file: Path, tmp_path: Path, capsys) -> None:
+    """The violation's JSON case loses information, so it is not saved; the search must not say 'as
+    expected' nor exit 0 after seeing a violation."""
+    code = main(["search", f"{forms_file}:lossy", "--examples", "300", "--corpus", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1 and "[VIOLATION NOT REPRODUCIBLE]" in out and "did not reproduce" in out, out
+    assert not list(tmp_path.rglob("*.json"))
