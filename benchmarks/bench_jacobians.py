@@ -17,6 +17,14 @@ Methods, timed with the shared protocol of ``benchmarks/timing.py`` (one untimed
   (256, 256)``, ``(n c, 256) x (256, 784)``: torch's own jacrev does exactly these), on the same BLAS,
   with no masks. A method cannot be much faster than this: ``vmap(jacrev) / GEMM floor`` is the most
   any exact-J method can gain over vmap here;
+- ``scores floor``: a bound, not a method: the dense work every output-side (reverse-mode) way of
+  computing the scores and the centroid does for this network (a forward-mode route would carry
+  (n, 784, width) products, 78 times more), on random operands of the same shapes with no masks: the forward
+  pass, the output-side products down to ``A`` (``J = A W_1``), half of ``A (W_1 W_1^T)`` (a triangular
+  factor of ``W_1 W_1^T`` halves that product, so half is the most charitable count), the centroid
+  product ``(n, 256) x (256, 784)``, and the eigenvalues (only) of the plain and augmented ``G``. Hence
+  ``engine J / scores floor`` is the most any scores path can gain over the engine's J path here, and
+  ``GEMM floor / scores floor`` what it can gain over a J path at its own floor;
 - ``eigen-solves``: a part, not a method: the two batched ``c x c`` symmetric eigen-decompositions
   (plain and augmented ``G``) that every score path does, J or not; the scores path's speed-up over the
   J path is bounded by the share this takes (Amdahl).
@@ -83,9 +91,26 @@ def _methods(env: dict[str, Any], loop_n: int) -> dict[str, Callable[[], Any]]:
     methods["engine scores via J"] = lambda: analyze(net, X, jacobian=True, layer_sites=False, robustness=False)
     methods["torch pattern product"] = lambda: _torch_pattern_product(seq, X_t)
     methods["GEMM floor"] = _gemm_floor(seq, X_t)
+    methods["scores floor"] = _scores_floor(seq, X_t)
     G = np.einsum("ncd,nmd->ncm", *(2 * [np.random.default_rng(0).standard_normal((X.shape[0], 10, 30))]))
     methods["eigen-solves"] = lambda: (np.linalg.eigh(G), np.linalg.eigh(G + 1.0))
     return methods
+
+
+def _floor_operands(seq: Any, X_t: Any) -> tuple[int, int, Any, list[Any]]:
+    """``(n, c, A10, [W_1, W_2, W_3])``: random (n c, 10) output-side cotangents and the weights."""
+    import torch
+
+    n, c = X_t.shape[0], seq[4].weight.shape[0]
+    return n, c, torch.randn(n * c, 10, dtype=torch.float64), [m.weight.detach() for m in (seq[0], seq[2], seq[4])]
+
+
+def _forward_and_A(X_t: Any, A10: Any, W: list[Any]) -> Any:
+    """The forward pass's dense products, then ``A`` (n c, k_1) of the output-side product (no masks)."""
+    h = X_t @ W[0].T
+    h = h @ W[1].T
+    h @ W[2].T
+    return (A10 @ W[2]) @ W[1]
 
 
 def _gemm_floor(seq: Any, X_t: Any) -> Callable[[], Any]:
@@ -93,17 +118,33 @@ def _gemm_floor(seq: Any, X_t: Any) -> Callable[[], Any]:
     operands of the same shapes (no masks, no bias): a floor for any exact-J method on this BLAS."""
     import torch
 
-    n, c = X_t.shape[0], seq[4].weight.shape[0]
-    A10 = torch.randn(n * c, 10, dtype=torch.float64)
-    W = [m.weight.detach() for m in (seq[0], seq[2], seq[4])]
+    _, _, A10, W = _floor_operands(seq, X_t)
 
     def run():
         with torch.no_grad():
-            h = X_t @ W[0].T
-            h = h @ W[1].T
-            h @ W[2].T
-            A = (A10 @ W[2]) @ W[1]
-            return A @ W[0]
+            return _forward_and_A(X_t, A10, W) @ W[0]
+
+    return run
+
+
+def _scores_floor(seq: Any, X_t: Any) -> Callable[[], Any]:
+    """The scores path's necessary dense work (see the module docstring), on random operands of the
+    same shapes: forward pass, ``A``, half of ``A G_1``, ``G = B A^T``, the centroid product, and the
+    eigenvalues of two batches of ``c x c`` symmetric matrices."""
+    import torch
+
+    n, c, A10, W = _floor_operands(seq, X_t)
+    half = torch.randn(W[1].shape[1], W[1].shape[1] // 2, dtype=torch.float64)
+    rows = torch.randn(n, W[0].shape[0], dtype=torch.float64)
+
+    def run():
+        with torch.no_grad():
+            A = _forward_and_A(X_t, A10, W)
+            B = A @ half
+            G = torch.bmm(B.reshape(n, c, -1), A[:, : half.shape[1]].reshape(n, c, -1).transpose(1, 2))
+            rows @ W[0]  # the centroid W_1^T (A^T 1)
+            G = G + G.transpose(1, 2)
+            return torch.linalg.eigvalsh(G), torch.linalg.eigvalsh(G + 1.0)
 
     return run
 
@@ -177,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     pairs += [("engine scores via J", "engine scores", None), ("vmap(jacrev)", "engine scores", None),
               ("engine J", "torch pattern product", None), ("vmap(jacrev)", "torch pattern product", None),
               ("vmap(jacrev)", "GEMM floor", None), ("engine J", "GEMM floor", None),
+              ("engine J", "scores floor", None), ("GEMM floor", "scores floor", None),
+              ("engine scores", "scores floor", None),
               ("engine scores", "eigen-solves", None)]
     if loop_n:
         pairs += [("autograd loop", "engine J", None), ("autograd loop", "vmap(jacrev)", None)]
