@@ -170,7 +170,8 @@ def run_check(spec: CheckSpec, budget: Budget) -> CheckResult:
 def _undecided(spec: CheckSpec, result: CheckResult) -> str:
     """Why a result that claims to decide decides nothing ('' when it may stand): a verification
     with a residual that is not finite or not within its own tolerance, or over no instance; a
-    refutation that makes a planted or boundary check pass with no counterexample or only a NaN."""
+    refutation that makes a planted or boundary check pass with no counterexample, only a NaN, or a
+    worst residual within its own tolerance."""
     if not isinstance(result.outcome, Outcome):
         return f"outcome {result.outcome!r} is not an Outcome"
     if result.outcome == Outcome.VERIFIED:
@@ -186,6 +187,9 @@ def _undecided(spec: CheckSpec, result: CheckResult) -> str:
             return "refuted without a counterexample"
         if math.isnan(result.worst_residual):
             return "refuted only by a NaN residual (the computation broke; nothing was refuted)"
+        if result.tolerance is not None and not result.worst_residual > result.tolerance:
+            return (f"refuted with a worst residual {result.worst_residual:.3e} within its tolerance "
+                    f"{result.tolerance:.3e}")
     return ""
 
 

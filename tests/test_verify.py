@@ -292,3 +292,7 @@ def test_combined_parts_refuted_only_by_nan_have_a_nan_residual(monkeypatch) -> 
     finite = combine([a, b], 3, "parts")
     assert finite.outcome == Outcome.REFUTED and finite.worst_residual == 3.0
     assert finite.counterexamples == [{"part": "a", "residual": 3.0, "tol": 1.0, "i": 2}]
+    c = part("c", 1.0)
+    c.add(math.nan, {"i": 0})  # a part refuted only by NaN next to a finite violation: not the size
+    both = combine([a, b, c], 3, "parts")
+    assert both.outcome == Outcome.REFUTED and both.worst_residual == 3.0 and len(both.counterexamples) == 2

@@ -72,7 +72,8 @@ def combine(parts: list[Part], instances: int, detail: str) -> CheckResult:
     if bad:
         cases = [dict(part=p.name, residual=p.worst, tol=p.tol, **p.cases[p.worst_index]) for p in bad]
         # refuted only by NaNs: the residual is NaN (a broken computation, which never passes a planted check)
-        worst = max(ratios) if any(p.finite_violation for p in bad) else math.nan
+        finite = [r for p, r in zip(used, ratios) if not math.isnan(p.worst)]  # a NaN-only part is not a size
+        worst = max(finite) if any(p.finite_violation for p in bad) else math.nan
         return CheckResult(Outcome.REFUTED, worst, instances, text, cases, tolerance=1.0)
     return CheckResult(Outcome.VERIFIED, max(ratios), instances, text, tolerance=1.0)
 

@@ -72,6 +72,7 @@ from normalign.numerics.tolerances import (
     MILP_FLIP_MARGIN,
     MILP_REL_GAP,
     SOLVER_FEAS_TOL,
+    WITNESS_NORM_RTOL,
     region_row_tol,
     rel_tol,
     witness_gap_margin,
@@ -163,16 +164,16 @@ def _cap(res: ExactRadius, R: float) -> ExactRadius:
 
 
 def _bracket(res: ExactRadius) -> ExactRadius:
-    """A verified answer must pin the radius: ``|radius - lower| <= EXACT_RADIUS_TOL * radius``. A lower end
-    above the witness's norm contradicts the witness (a strict flip recomputed in numpy), so a bound or a
-    solver is wrong: inconclusive too."""
+    """A verified answer must pin the radius: ``radius - lower <= EXACT_RADIUS_TOL * radius``. A lower end
+    above the witness's norm by more than its rounding (``WITNESS_NORM_RTOL``) contradicts the witness (a
+    strict flip recomputed in numpy), so a bound or a solver is wrong: inconclusive too."""
     if not (res.verified and np.isfinite(res.radius)):
         return res
     if res.radius - res.lower > EXACT_RADIUS_TOL * res.radius:
         res.outcome = "inconclusive"
         res.reason = (f"certified bracket [{res.lower:.9g}, {res.radius:.9g}] is wider than EXACT_RADIUS_TOL "
                       "relative")
-    elif res.lower - res.radius > EXACT_RADIUS_TOL * res.radius:
+    elif res.lower - res.radius > WITNESS_NORM_RTOL * res.radius:
         res.outcome = "inconclusive"
         res.reason = (f"lower end {res.lower:.9g} lies above the verified witness at {res.radius:.9g}: a bound "
                       f"or a solver answer is wrong ({res.extra.get('lower_by', 'certificates')})")

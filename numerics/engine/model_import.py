@@ -58,8 +58,8 @@ def _cross_check(module: Any, net: CPANetwork, input_shape: tuple[int, ...]) -> 
     tol = matmul_tol(len(net.layers), max(net.widths)) * (1 + np.abs(y).max())
     if not err <= tol:
         raise NetworkError(f"the traced graph of {type(module).__name__} disagrees with running it (max difference "
-                           f"{err:.3g} > {tol:.3g}): an operation torch.fx does not record faithfully (an in-place "
-                           "update of an aliased tensor, randomness, ...)")
+                           f"{err:.3g} > {tol:.3g}): an operation the tracer (torch.fx or torch.export) does not "
+                           "record faithfully (an in-place update of an aliased tensor, randomness, ...)")
 
 
 def from_onnx(path: str | Path) -> CPANetwork:
@@ -441,7 +441,7 @@ def module_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
 
 
 def _axes(dims: Any, where: str) -> tuple[int, ...]:
-    """A permute's dims as integers (negative ones from the end are left to the lowering's check)."""
+    """A permute's dims as integers, negative ones counted from the end (``v % rank``)."""
     if not isinstance(dims, (tuple, list)) or not all(isinstance(v, int) for v in dims):
         raise NetworkError(f"{where}: permute needs integer dims, got {dims!r}")
     rank = len(dims)
@@ -463,6 +463,9 @@ def export_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
 
     if not isinstance(module, nn.Module):
         raise NetworkError(f"expected a torch.nn.Module, got {type(module).__name__}")
+    import copy
+
+    module = copy.deepcopy(module).double()  # a float64 copy (training mode kept: refused below, as by fx)
     try:
         ep = torch.export.export(module, (torch.zeros((EXPORT_BATCH,) + tuple(input_shape), dtype=torch.float64),))
     except Exception as exc:  # noqa: BLE001 - export raises many types (data-dependent control flow, ...)
