@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 # ----------------------------------------------------------------------------- the allow-list
 
@@ -109,11 +110,6 @@ DECL_KEYWORDS = frozenset({"theorem", "lemma", "def", "abbrev", "example", "inst
 
 # ----------------------------------------------------------------------------- tokens
 
-_ID_START = re.compile(r"[A-Za-z_\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9"
-                       r"\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f]")
-_ID_REST = re.compile(r"[A-Za-z_0-9'!?\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9"
-                      r"\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f\u2080-\u2089\u2090-\u209c\u1d62-\u1d6a"
-                      r"\u2c7c]")
 _SYMBOLS = sorted(["@[", ":=", "=>", "<;>", "->", "<-", "←", "→", "↔", "<->", "≤", "≥", "≠", "<=", ">=",
                    "==", "!=", "&&", "||", "::", "..", "...", "?_", "⟨", "⟩", "%[", "#[", "$", "<|>", "|>.",
                    "|>", "<|", "^", "∘", "×", "∀", "∃", "λ", "Π", "Σ", "¬", "∧", "∨", "·"], key=len, reverse=True)
@@ -121,6 +117,7 @@ _SYMBOLS = sorted(["@[", ":=", "=>", "<;>", "->", "<-", "←", "→", "↔", "<-
 
 _LETTER = (r"A-Za-z_\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9\u03ca-\u03fb"
            r"\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f")
+_ID_START = re.compile(rf"[{_LETTER}]")
 _PART = rf"(?:«[^»\n]*»|[{_LETTER}][{_LETTER}0-9'!?\u2080-\u2089\u2090-\u209c\u1d62-\u1d6a\u2c7c]*)"
 _IDENT_RE = re.compile(rf"{_PART}(?:\.{_PART})*")
 _HASH_RE = re.compile(r"#[^\s()\[\]{},]+")
@@ -570,7 +567,7 @@ def _check_command(cmd: list[Token], out: SourceFile) -> None:
         out.declarations.append(Declaration(body[0].text, kw.text, body[0].line, tuple(mods), tuple(attrs),
                                             doc, tag))
         if kw.text == "inductive":  # constructors: `| name`
-            for a, b in zip(body, body[1:]):
+            for a, b in pairwise(body):
                 if a.kind == "symbol" and a.text == "|" and b.kind == "ident" and a.col <= 4:
                     out.declarations.append(Declaration(f"{body[0].text}.{b.text}", "constructor", b.line))
     elif kw.text in ("namespace", "section", "end"):
@@ -589,30 +586,75 @@ def _check_command(cmd: list[Token], out: SourceFile) -> None:
                 out.violations.append(Violation(t.line, f"`open` accepts only namespace names, not `{t.text}`"))
 
 
+_SEQ_TACTICS = frozenset({"·", ".", "(", "all_goals", "any_goals", "try", "repeat", "focus", "with_reducible"})
+"""Tactics followed by a tactic sequence: its first tactic opens a block (``(``: up to its ``)``)."""
+_ARROW_TACTICS = frozenset({"case", "case'", "next", "on_goal", "conv"})
+"""Tactics whose next ``=>`` (at their bracket depth) opens a tactic block (``conv``: conv tactics)."""
+_ALT_TACTICS = frozenset({"induction", "cases", "match", "intro"})
+"""Tactics whose ``| pattern =>`` alternatives open tactic blocks."""
+
+
+def _alternative_arrow(toks: list[Token], k: int, depth: int) -> bool:
+    """Whether the ``|`` at ``toks[k]`` begins ``| pattern =>`` on its line: a ``=>`` at the same
+    bracket depth before any ``|``, ``;``, ``<;>`` or ``:=`` (an ``rcases`` pattern has none)."""
+    d = depth
+    for t in toks[k + 1:]:
+        if t.line != toks[k].line:
+            return False
+        if t.kind == "symbol" and t.text in ("(", "[", "{", "⟨", "%[", "#["):
+            d += 1
+        elif t.kind == "symbol" and t.text in (")", "]", "}", "⟩"):
+            d -= 1
+            if d < depth:
+                return False
+        elif d == depth and t.kind == "symbol" and t.text in ("|", ";", "<;>", ":="):
+            return False
+        elif d == depth and t.kind == "symbol" and t.text == "=>":
+            return True
+    return False
+
+
 def _check_tactics(toks: list[Token], out: SourceFile) -> None:
-    """The first token of every tactic (after ``by``, ``;``, ``<;>``, ``·``, a tactic alternative's
-    ``=>``, each ``|`` of ``first | a | b``, or at the column of its tactic block) must be in
-    :data:`ALLOWED_TACTICS`."""
+    """The first token of every tactic must be in :data:`ALLOWED_TACTICS`. A tactic starts after
+    ``by`` and ``decreasing_by``; after ``;`` and ``<;>``; after ``·``, ``(``, ``all_goals``,
+    ``any_goals``, ``try``, ``repeat``, ``focus``, ``with_reducible`` and ``iterate [n]``; after the
+    ``=>`` of ``case``, ``case'``, ``next``, ``on_goal n``, ``conv`` and of each alternative
+    ``| pattern =>`` of ``induction``, ``cases``, ``match`` and ``intro`` (and of a line that starts with
+    ``|`` in a block, whichever term or tactic it belongs to); after each ``|`` of ``first | a | b``;
+    and at the column of its block (a block is the tactic sequence opened by any of these, read up to
+    a line that starts left of it or up to the bracket that closes it)."""
     blocks: list[tuple[int, int]] = []  # (column of the block's tactics, bracket depth)
     depth = 0
     expect = False  # the next token starts a tactic (and maybe a block)
     open_block = False
+    count = False  # after `iterate`: an optional repeat count, then the tactic
+    arrow: int | None = None  # the bracket depth at which the next `=>` opens a tactic block
     line_first: dict[int, Token] = {}
     for t in toks:
         line_first.setdefault(t.line, t)
     prev = None
     alt_line = -1  # line whose first token is `|` inside a tactic block
     first_at: tuple[int, int] | None = None  # (bracket depth, block column) of a `first | a | b`
-    for t in toks:
+    alts_at: tuple[int, int] | None = None  # (bracket depth, block column) of an _ALT_TACTICS tactic
+    for k, t in enumerate(toks):
         is_first = line_first[t.line] is t
         if t.kind in ("doc", "moddoc"):
             blocks.clear()
-            expect = False
-            first_at = None
+            expect = open_block = count = False
+            first_at = alts_at = arrow = None
             prev = t
             continue
         if first_at and (depth < first_at[0] or (is_first and t.col <= first_at[1] and t.text != "|")):
             first_at = None  # the next tactic of the block, or the end of the brackets around `first`
+        if alts_at and (depth < alts_at[0] or (is_first and t.col <= alts_at[1] and t.text != "|")):
+            alts_at = None
+        if arrow is not None and (depth < arrow or (is_first and t.col == 0)):
+            arrow = None
+        counted = False
+        if count:  # `iterate n tac` or `iterate tac`
+            count = False
+            counted = t.kind == "number"
+            expect = open_block = not counted
         if is_first:
             if t.col == 0:
                 blocks.clear()
@@ -634,30 +676,35 @@ def _check_tactics(toks: list[Token], out: SourceFile) -> None:
                 out.violations.append(Violation(t.line, f"tactic `{t.text}` is not allowed"))
             if t.text == "first":
                 first_at = (depth, blocks[-1][0] if blocks else t.col)
-            if t.text in ("·", ".", "all_goals", "any_goals", "try", "repeat", "focus", "first", "iterate",
-                          "with_reducible", "on_goal"):
-                expect = t.text not in ("iterate", "on_goal")
-                open_block = t.text == "·" or t.text == "."
-            elif t.text == "(":
                 expect = True
+            elif t.text in _ALT_TACTICS:
+                alts_at = (depth, blocks[-1][0] if blocks else t.col)
+            elif t.text in _ARROW_TACTICS:
+                arrow = depth
+            elif t.text == "iterate":
+                count = True
+            elif t.text in _SEQ_TACTICS:
+                expect = open_block = True
+        if counted:
+            expect = open_block = True  # the tactic after `iterate n`
         if t.kind == "symbol" and t.text in ("(", "[", "{", "⟨", "%[", "#["):
             depth += 1
         elif t.kind == "symbol" and t.text in (")", "]", "}", "⟩"):
             depth = max(0, depth - 1)
             while blocks and depth < blocks[-1][1]:
                 blocks.pop()
-        if t.kind == "ident" and t.text == "by":
-            expect = True
-            open_block = True
+        if t.kind == "ident" and t.text in ("by", "decreasing_by"):
+            expect = open_block = True
         elif blocks and depth == blocks[-1][1] and t.kind == "symbol" and t.text in (";", "<;>"):
             expect = True
         elif first_at and t.kind == "symbol" and t.text == "|" and depth == first_at[0]:
-            expect = True  # each alternative of `first` is a tactic
-        elif blocks and t.kind == "symbol" and t.text == "=>" and t.line == alt_line:
-            expect = True
-            open_block = True
-        elif blocks and t.kind == "ident" and t.text == "conv" and depth == blocks[-1][1]:
-            pass
+            expect = open_block = True  # each alternative of `first` is a tactic sequence
+        elif alts_at and t.kind == "symbol" and t.text == "|" and depth == alts_at[0] and \
+                _alternative_arrow(toks, k, depth):
+            arrow = depth
+        elif t.kind == "symbol" and t.text == "=>" and (depth == arrow or blocks and t.line == alt_line):
+            expect = open_block = True
+            arrow, alt_line = None, -1  # one `=>` per alternative (`fun x => x` after it is a term)
         prev = t
 
 

@@ -463,14 +463,18 @@ def test_hostile_module_outside_the_library(tmp_path: Path, path: str) -> None:
 
 _TINY = ("module\n\n@[expose] public noncomputable section\n\nnamespace NormAlign\n\n"
          "def twice (n : Nat) : Nat := n + n\n\n"
-         "theorem twice_eq (n : Nat) : twice n = 2 * n := by unfold twice; omega\n\nend NormAlign\n")
-_TINY_PINS = (LS.Pin("L1", "NormAlign.twice_eq", "(n : Nat) : twice n = 2 * n", "honest"),)
+         "theorem twice_eq (n : Nat) : twice n = 2 * n := by unfold twice; omega\n\n"
+         "theorem add_zero' (n : Nat) : n + 0 = n := by omega\n\nend NormAlign\n")
+# add_zero' uses no pinned definition: it cannot fail through a definition's status
+_TINY_PINS = (LS.Pin("L1", "NormAlign.twice_eq", "(n : Nat) : twice n = 2 * n", "honest"),
+              LS.Pin("L1", "NormAlign.add_zero'", "(n : Nat) : n + 0 = n", "honest, no definition"))
 _TINY_DEFS = (LS.DefPin("NormAlign.twice", ("(n : Nat) : twice n = n + n",)),)
 
 
-def _fake_lean(checker_errors: list[tuple[int, str]], checker_sorry: list[int] = ()):
+def _fake_lean(checker_errors: list[tuple[int, str]], checker_sorry: list[int] = (), returncode: int | None = None):
     """A stand-in for ``run_lean_file``: modules build; the checker prints what Lean prints for an
-    honest project (``#print`` shows each pinned name with the right kind) plus ``checker_errors``."""
+    honest project (``#print`` shows each pinned name with the right kind) plus ``checker_errors``, and
+    exits with ``returncode`` (default: 1 with errors, else 0)."""
     def fake(lean, cwd, module, path, build, olean=True):
         if olean:
             return L.FileResult(module, 0)
@@ -480,30 +484,35 @@ def _fake_lean(checker_errors: list[tuple[int, str]], checker_sorry: list[int] =
                 name = line.split()[1]
                 kind = "def" if name in {d.decl for d in _TINY_DEFS} else "theorem"
                 infos.append([k, f"{kind} {name} : T :=\n<not imported>"])
-        return L.FileResult(module, 1 if checker_errors else 0, [f"{ln}: {e}" for ln, e in checker_errors],
+        code = returncode if returncode is not None else (1 if checker_errors else 0)
+        return L.FileResult(module, code, [f"{ln}: {e}" for ln, e in checker_errors],
                             [ln for ln, _ in checker_errors], list(checker_sorry), infos)
     return fake
 
 
 @pytest.mark.theorem("L1")
-@pytest.mark.parametrize("errors, sorry", [
-    ([], []),                                   # the honest run: proved (the fake can say "proved")
-    ([(0, "exit 1: out of memory")], []),       # Lean failed after printing everything
-    ([(0, "timeout after 1800 s")], []),
-    ([(9999, "unexpected end of input")], []),  # an error past the last item
-    ([], [9999]),                               # a sorry in the checker file itself
+@pytest.mark.parametrize("errors, sorry, code", [
+    ([], [], None),                                   # the honest run: proved (the fake can say "proved")
+    ([(0, "exit 1: out of memory")], [], None),       # Lean failed after printing everything
+    ([(0, "timeout after 1800 s")], [], None),
+    ([(9999, "unexpected end of input")], [], None),  # an error past the last item
+    ([], [9999], None),                               # a sorry in the checker file itself
+    ([], [], 1),                                      # a non-zero exit with no message at all
 ])
-def test_checker_failure_outside_every_item_fails_every_pin(tmp_path: Path, monkeypatch, errors, sorry) -> None:
+def test_checker_failure_outside_every_item_fails_every_pin(tmp_path: Path, monkeypatch, errors, sorry, code) -> None:
+    """Every pin fails, also one whose statement uses no pinned definition (a pin that uses one would
+    fail through that definition anyway)."""
     root = tmp_path / "p"
     (root / "NormAlign").mkdir(parents=True)
     (root / "NormAlign" / "Tiny.lean").write_text(_TINY)
-    monkeypatch.setattr(L, "run_lean_file", _fake_lean(errors, sorry))
+    monkeypatch.setattr(L, "run_lean_file", _fake_lean(errors, sorry, code))
     a = L.audit_project(root, NO_LEAN, pins=_TINY_PINS, def_pins=_TINY_DEFS)
-    st = a.pins["NormAlign.twice_eq"]
-    if not errors and not sorry:
-        assert (st.status, a.defs["NormAlign.twice"].status) == (L.PROVED, L.PROVED)
+    statuses = {p.decl: a.pins[p.decl] for p in _TINY_PINS}
+    if not errors and not sorry and not code:
+        assert {st.status for st in statuses.values()} == {L.PROVED} == {a.defs["NormAlign.twice"].status}
     else:
-        assert st.status == L.FAILED and "checker" in st.reason, st
+        for st in statuses.values():
+            assert st.status == L.FAILED and st.reason.startswith("checker file"), st
         assert a.defs["NormAlign.twice"].status == L.FAILED
 
 
