@@ -400,3 +400,13 @@ product (< 1e-300) comes within a few orders of float64's subnormal range (< 2.2
 is absolute, not relative, so the relative tolerances above no longer bound the error. Not a rounding
 tolerance: a domain restriction of the test, like GRAM_PATH_MIN_NORM (same reasoning, sqrt(tiny / EPS)
 ~ 1e-146, rounded up to a power of ten)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Oracles that compute in float32 (tests only).
+
+F32_ORACLE_TOL: float = SAFETY * 16 * 128 * 2.0**-24
+"""onnxruntime (the ONNX tests' oracle) computes in float32 (unit roundoff 2^-24): an output of at most
+16 layers whose dot products have at most 128 terms carries a relative error of at most depth x length x
+2^-24 of the scale of its terms, with the SAFETY factor: 1.2e-3 of the output's scale. A misread
+attribute (pads order, batch-norm sign, transB) moves outputs by O(1) of that scale."""

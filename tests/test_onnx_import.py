@@ -27,14 +27,9 @@ ort = pytest.importorskip("onnxruntime")  # the test extra: `pip install -e .[te
 pytest.importorskip("onnxscript")  # torch.onnx.export's dynamo exporter writes through it
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
+from normalign.numerics.tolerances import F32_ORACLE_TOL as F32_TOL  # noqa: E402
+
 SHAPE = (2, 9, 9)
-
-F32_TOL = 10 * 16 * 128 * 2.0**-24
-"""onnxruntime computes in float32 (unit roundoff 2^-24): an output of at most 16 layers whose dot
-products have at most 128 terms carries a relative error of at most depth x length x 2^-24 of the scale
-of its terms, with the safety factor 10 of ``numerics/tolerances.py``: 1.2e-3 of the output's scale. A
-misread attribute (pads order, BN sign, transB) moves outputs by O(1) of that scale."""
-
 
 def _export(module, dtype, path) -> None:
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

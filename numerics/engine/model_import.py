@@ -465,7 +465,10 @@ def export_graph(module: Any, input_shape: tuple[int, ...]) -> Graph:
         raise NetworkError(f"expected a torch.nn.Module, got {type(module).__name__}")
     import copy
 
-    module = copy.deepcopy(module).double()  # a float64 copy (training mode kept: refused below, as by fx)
+    module = copy.deepcopy(module).double()  # a float64 copy (training mode kept: refused here, as by fx)
+    for name, m in module.named_modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training:
+            raise NetworkError(f"{name or type(module).__name__}: batch norm in training mode (call module.eval())")
     try:
         ep = torch.export.export(module, (torch.zeros((EXPORT_BATCH,) + tuple(input_shape), dtype=torch.float64),))
     except Exception as exc:  # noqa: BLE001 - export raises many types (data-dependent control flow, ...)
