@@ -231,7 +231,8 @@ arbitrarily far when the gap peaks below the margin)."""
 
 def witness_gap_margin(depth: int, width: int, scale: float) -> float:
     """Logit-gap margin asked of a witness found next to a tie point whose ray gives no strict flip: the
-    forward pass computes the gap to ``matmul_tol(depth, width) * scale`` (``scale = 1 + |f|``), so a
+    forward pass computes the gap to ``matmul_tol(depth, width) * scale`` (``scale = 1 +`` the gap's terms
+    in absolute value at the tie point, ``|g| |h| + |g0|``: near a tie ``|f|`` itself is ~0), so a
     point with ``gap >= SAFETY`` times that changes the class strictly after re-evaluation. It moves the
     witness by ``margin / ||J_k - J_y||``, ~1e-13 relative here, far inside EXACT_RADIUS_TOL."""
     return SAFETY * matmul_tol(depth, width) * scale

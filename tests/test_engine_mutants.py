@@ -568,3 +568,234 @@ def test_in_region_qp_lower_is_tight_to_rounding(activation: str) -> None:
     assert r.radius * (1 - 1e-11) <= r.lower <= r.radius
     if activation == "relu":
         assert r.radius == pytest.approx(1.0, rel=1e-12)  # the tie x2 = -2, by hand
+
+
+# ----------------------------------------------------------------------------- survivors of the 5ed4d94 run
+@pytest.mark.theorem("T2")
+def test_active_set_polish_accepts_a_zero_multiplier() -> None:
+    """Project x = 0 onto {x1 >= 1, x2 <= 0}: the optimum (1, 0) lies on both rows, with multipliers (1, 0)
+    by hand (the second row is active but weakly: multiplier exactly 0, which KKT allows). The polish must
+    accept that active set and return the exact point and multipliers, from a point 1e-9 inside and from
+    Clarabel's own answer."""
+    from normalign.numerics.engine.exact_robustness import (
+        _active_set_projection,
+        _qp_l2,
+    )
+
+    A, b, x = np.array([[-1.0, 0.0], [0.0, 1.0]]), np.array([-1.0, 0.0]), np.zeros(2)
+    p, lam = _active_set_projection(A, b, x, np.array([1.0 + 1e-9, -1e-9]))
+    assert lam is not None
+    np.testing.assert_array_equal(p, [1.0, 0.0])
+    np.testing.assert_array_equal(lam, [1.0, 0.0])
+    val, w, lam, msg = _qp_l2(A, b, x)
+    assert val == 1.0 and not msg
+    np.testing.assert_array_equal(w, [1.0, 0.0])
+    np.testing.assert_array_equal(lam, [1.0, 0.0])
+
+
+@pytest.mark.theorem("T2")
+def test_enumeration_over_its_region_budget_is_nan_and_inconclusive() -> None:
+    """The box about (3, -1) holds 2 regions (brute force over patterns); a budget of 1 must give an
+    inconclusive answer with radius NaN (a float, never None) and the norm asked for."""
+    net, x = _net_with_stable_units("relu"), np.array([3.0, -1.0])
+    found, failed = brute_force_regions(net, x - 2.0, x + 2.0)
+    assert not failed and len(found) == 2
+    r = brute_force_radius(net, x, "l1", R=2.0, max_regions=1)
+    assert not r.verified and "more than 1 regions" in r.reason
+    assert r.norm == "l1" and isinstance(r.radius, float) and np.isnan(r.radius) and r.witness is None
+
+
+@pytest.mark.theorem("T2")
+@pytest.mark.parametrize("norm", ["linf", "l2", "l1"])
+def test_no_class_change_in_the_box_keeps_the_norm(norm: str) -> None:
+    """f = (x1, 2 - x1) from x = (3, 1): the tie x1 = 1 is at distance 2 (by hand), outside the box of
+    half-width 0.5, so the answer is 'no class change' (radius inf, lower = R = 0.5) in the norm asked."""
+    r = brute_force_radius(_linear_net(), np.array([3.0, 1.0]), norm, R=0.5)
+    assert r.verified and r.norm == norm and r.radius == np.inf and r.lower == 0.5 and r.witness is None
+
+
+@pytest.mark.theorem("T2")
+def test_dual_lower_bound_by_hand() -> None:
+    """Rows x1 >= 1 and x2 >= 2 (A = -I, b = (-1, -2)) from x = 0, multipliers (1, 0): the bound is
+    lam^T (A x - b) / ||A^T lam||_q = 1 in every norm, less rounding (~1e-15); with row errors
+    err = (0.25, 0) it is (1 - 0.25) / 1 = 0.75; with lam = (1, 1) it is 3 / ||(1, 1)||_q: 3/2 (L-inf, q = 1),
+    3/sqrt2 (L2), 3 (L1, q = inf; the true L1 distance, (1, 2) being the closest point)."""
+    from normalign.numerics.engine.exact_robustness import dual_lower_bound
+
+    A, b, x = -np.eye(2), np.array([-1.0, -2.0]), np.zeros(2)
+    for norm in ("linf", "l2", "l1"):
+        assert dual_lower_bound(A, b, x, np.array([1.0, 0.0]), norm) == pytest.approx(1.0, rel=1e-13)
+        assert dual_lower_bound(A, b, x, np.array([1.0, 0.0]), norm) <= 1.0
+        assert dual_lower_bound(A, b, x, np.array([1.0, 0.0]), norm, err=np.array([0.25, 0.0])) \
+            == pytest.approx(0.75, rel=1e-13)
+    for norm, hand in (("linf", 1.5), ("l2", 3 / np.sqrt(2)), ("l1", 3.0)):
+        assert dual_lower_bound(A, b, x, np.ones(2), norm) == pytest.approx(hand, rel=1e-13)
+
+
+@pytest.mark.theorem("T2")
+def test_strict_witness_takes_the_first_strict_flip_on_the_ray() -> None:
+    """f = (relu(x1), 2 - relu(x1)) (one activation layer, so that the region probes can run) from x = (3, 1),
+    tie w0 = (1, 1): on the ray x + t (w0 - x) the gap is 4 (t - 1), so the first t of the list with a strict
+    flip is 1 + 2^-52, i.e. the point (1 - 2^-51, 1) exactly (by hand: f = (1 - 2^-51, 1 + 2^-51), gap
+    2^-50 > 0), not a point of the margin problems (gap >= ~1e-13, x1 <= 1 - 5e-14)."""
+    from normalign.numerics.engine.exact_robustness import (
+        region_problem,
+        strict_witness,
+    )
+
+    net = CPANetwork.from_arrays([np.array([[1.0, 0.0]]), np.array([[1.0], [-1.0]])], [None, np.array([0.0, 2.0])],
+                                 ["relu", "identity"])
+    x, w0 = np.array([3.0, 1.0]), np.array([1.0, 1.0])
+    for norm in ("linf", "l2", "l1"):
+        w = strict_witness(net, x, 0, w0, norm, rm=region_problem(net, w0))
+        assert w is not None
+        np.testing.assert_array_equal(w, [1.0 - 2.0 ** -51, 1.0])
+
+
+def _small_kink_net() -> CPANetwork:
+    """2 -> 3 -> 2 as _kink_net (s = 0) with small terms at the tie: f_0 = 0, f_1 = relu(p2 + 0.01) - 0.01
+    - relu(p2 - p1 + 1) (= min(p1 - 1, p2) near the ray), and e = relu(p1 - 1) with zero read-out. From
+    x = 0 (class 0: f_1 = -1) the tie set {p1 >= 1, p2 >= 0} is closest at w0 = (1, 0), where the gap is
+    exactly 0 along the ray (t, 0), t >= 1."""
+    W1 = np.array([[-1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    b1 = np.array([1.0, 0.01, -1.0])
+    W2 = np.array([[0.0, 0.0, 0.0], [-1.0, 1.0, 0.0]])
+    b2 = np.array([0.0, -0.01])
+    return CPANetwork.from_arrays([W1, W2], [b1, b2], ["relu", "identity"])
+
+
+@pytest.mark.theorem("T2")
+def test_kink_search_margin_uses_the_gap_rounding_scale() -> None:
+    """At w0 = (1, 0) of _small_kink_net the gap's terms in absolute value are |0.01| + |-0.01| = 0.02 (a,
+    e inactive, b active; f_0 = 0), so the kink search asks gap >= m = witness_gap_margin(2, 3, 1.02). In
+    both regions touching w0 where a strict flip exists, the L1-closest point with gap >= m is (1 + m, m)
+    (by hand: p1 >= 1 + m, p2 >= m), and it must be that point (to rounding)."""
+    from normalign.numerics.engine.exact_robustness import (
+        strict_witness,
+        verify_witness,
+    )
+    from normalign.numerics.tolerances import witness_gap_margin
+
+    net, x, w0 = _small_kink_net(), np.zeros(2), np.array([1.0, 0.0])
+    m = witness_gap_margin(2, 3, 1.0 + 0.02)
+    w = strict_witness(net, x, 0, w0, "l1")
+    assert w is not None and verify_witness(net, x, 0, w)
+    # to the LP vertex's rounding on O(1) data (a few eps), far below m ~ 1.4e-13 (scale 2.02 would double it)
+    assert abs(w[1] - m) <= 1e-15 and abs((w[0] - 1.0) - m) <= 1e-15, (w, m)
+
+
+@pytest.mark.theorem("D3")
+def test_brute_force_regions_reports_solver_failures_as_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`failed` is a list: empty when every Chebyshev LP answered, and with one entry per planted failure
+    (the region x1 + x2 > 3 of _net_with_stable_units, status 4), that region then missing from `found`."""
+    from normalign.numerics.engine import regions
+    from normalign.numerics.engine.regions import Chebyshev
+
+    net, x = _net_with_stable_units("relu"), np.array([3.0, -1.0])
+    found, failed = brute_force_regions(net, x - 2.0, x + 2.0)
+    assert failed == [] and len(found) == 2
+    bad = regions.pattern_keys(net, np.array([[4.0, 0.0]]))[0]
+    real = regions.chebyshev
+
+    def planted(poly, extra=None):
+        if poly.key == bad:
+            return Chebyshev(np.full(poly.dim, np.nan), np.nan, 4, "planted failure")
+        return real(poly, extra)
+
+    monkeypatch.setattr(regions, "chebyshev", planted)
+    found2, failed2 = brute_force_regions(net, x - 2.0, x + 2.0)
+    assert failed2 == [f"pattern {bad.hex()}: planted failure"] and set(found2) == set(found) - {bad}
+
+
+@pytest.mark.theorem("PD")
+def test_walk_cells_carry_a_bbox_only_above_the_last_layer() -> None:
+    """Two activation layers (1 -> 2 -> 2 -> 1 on [-2, 2]): each first-layer cell carries a certified box
+    that holds every grid point of that cell (brute force: first-layer pattern by hand, relu(x), relu(-x)
+    + ... on 4001 points), and the leaves carry none (None: not computed)."""
+    from normalign.numerics.engine.regions import walk_regions
+
+    W0, b0 = np.array([[1.0], [-1.0]]), np.array([-0.5, -0.5])
+    W1, b1 = np.array([[1.0, 1.0], [1.0, -1.0]]), np.array([-1.0, 0.0])
+    net = CPANetwork.from_arrays([W0, W1, np.array([[1.0, -1.0]])], [b0, b1, None], ["relu", "relu", "identity"])
+    cells: list = []
+    walk = walk_regions(net, np.array([-2.0]), np.array([2.0]), keep=lambda c, leaf: cells.append((c, leaf)) or True)
+    assert walk.complete and walk.regions
+    assert all(c.bbox is None for c in walk.regions)
+    grid = np.linspace(-2.0, 2.0, 4001)[:, None]
+    first = (grid @ W0.T + b0) > 0
+    tops = [c for c, leaf in cells if not leaf and len(c.bits) == 1]
+    assert len(tops) == 3  # x < -0.5, |x| < 0.5, x > 0.5
+    for c in tops:
+        lo, hi = c.bbox
+        inside = grid[(first == c.bits[0]).all(axis=1), 0]
+        assert inside.size and lo[0] <= inside.min() and inside.max() <= hi[0]
+
+
+@pytest.mark.theorem("D3")
+def test_chebyshev_message_of_no_constraints() -> None:
+    """A polytope without rows is R^d, and the message says so (a user reads it in the walk's logs)."""
+    ch = chebyshev(Polytope(np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2), dtype=int)))
+    assert ch.message == "no constraints: the whole space"
+
+
+@pytest.mark.theorem("D3")
+def test_chebyshev_failure_is_nan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A planted linprog failure (status 4): centre and radius NaN (floats, never None), status and message
+    kept, not ok."""
+    from normalign.numerics.engine import regions
+
+    real = regions._solve_lp
+
+    def failing(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.status, res.message = 4, "planted numerical difficulty"
+        return res
+
+    monkeypatch.setattr(regions, "_solve_lp", failing)
+    poly = Polytope(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]), np.array([1.0, 0.0, 1.0, 0.0]),
+                    np.array([[-1, j] for j in range(4)]))
+    ch = chebyshev(poly)
+    assert ch.status == 4 and ch.message == "planted numerical difficulty" and not ch.ok
+    assert isinstance(ch.radius, float) and np.isnan(ch.radius) and np.isnan(ch.centre).all()
+
+
+@pytest.mark.theorem("D3")
+def test_chebyshev_recheck_scales_by_the_row_norms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unit square written with rows of norm 1/2 (0.5 x1 <= 0.5, ...): inscribed ball centre (1/2, 1/2),
+    radius 1/2 by hand, slacks 1/4 = r ||a_i||, so the numpy re-check must pass (status 0). With rows of
+    norm 2 and a planted optimum of radius 0.75 at the same centre (slacks 1 < r ||a_i|| = 1.5), it must
+    fail (status 4)."""
+    from normalign.numerics.engine import regions
+
+    src = np.array([[-1, j] for j in range(4)])
+    E = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    ch = chebyshev(Polytope(0.5 * E, 0.5 * np.array([1.0, 0.0, 1.0, 0.0]), src))
+    assert ch.status == 0, ch.message
+    np.testing.assert_allclose(ch.centre, [0.5, 0.5], atol=1e-9)
+    assert ch.radius == pytest.approx(0.5, rel=1e-9)
+    real = regions._solve_lp
+
+    def planted(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.x = np.array([0.5, 0.5, 0.75])
+        return res
+
+    monkeypatch.setattr(regions, "_solve_lp", planted)
+    bad = chebyshev(Polytope(2.0 * E, 2.0 * np.array([1.0, 0.0, 1.0, 0.0]), src))
+    assert bad.status == 4 and "re-check" in bad.message
+
+
+@pytest.mark.theorem("T2")
+def test_kink_search_runs_on_a_network_without_activations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The region-probe search of ``strict_witness`` (reached when no strict flip lies on the ray) keys
+    regions by activation pattern; an affine network has none, which used to crash (concatenating no
+    arrays). f = (x1, -x1) from x = (1, 0): every strict flip has x1 < 0, at L-inf distance > 1, so the
+    witness found must flip strictly (forward pass) at distance 1 to rounding."""
+    import normalign.numerics.engine.exact_robustness as er
+
+    net = CPANetwork.from_arrays([np.array([[1.0, 0.0], [-1.0, 0.0]])], [np.zeros(2)], ["identity"])
+    x = np.array([1.0, 0.0])
+    monkeypatch.setattr(er, "_first_verified", lambda *args, **kwargs: None)  # force the probe search
+    w = er.strict_witness(net, x, 0, np.zeros(2), "linf")
+    assert w is not None and er.verify_witness(net, x, 0, w)
+    assert np.abs(w - x).max() == pytest.approx(1.0, abs=1e-9)

@@ -588,7 +588,7 @@ def strict_witness(net: CPANetwork, x: np.ndarray, y: int, w0: np.ndarray, norm:
     margin = witness_gap_margin(len(net.layers), max(net.widths), scale)
     best, seen = None, set()
     for p in P:
-        key = tuple(np.concatenate(point_pattern(net, p)).tolist())
+        key = tuple(v for pat in point_pattern(net, p) for v in np.asarray(pat).ravel().tolist())  # () for an affine net
         if key in seen:
             continue
         seen.add(key)
