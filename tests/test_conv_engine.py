@@ -512,3 +512,20 @@ def test_cli_image_points_stream_without_a_full_copy(tmp_path, capsys) -> None:
     assert got.keys() == want.keys()
     for k, v in want.items():
         assert np.allclose(np.asarray(got[k], dtype=float), np.asarray(v, dtype=float), rtol=1e-9, atol=1e-12), k
+
+
+def test_pair_stage_abs_is_the_entrywise_absolute_value() -> None:
+    """``|W|`` of a max-pool tournament round (used for ``|W| E`` in regions._apply) equals the entrywise
+    absolute value of its dense matrix, written out by hand: per pair (a, b) the rows ``c_b - c_a`` and
+    ``c_a``, then the unpaired candidates (mutant at 5ed4d94: abs() keeping sign -1, i.e. ``W`` itself)."""
+    from normalign.numerics.engine.operators import PairStageMap
+
+    m = PairStageMap(np.array([0, 3]), np.array([2, 1]), np.array([4]), 5)
+    W = np.zeros((5, 5))
+    W[0, [0, 2]] = [-1.0, 1.0]
+    W[1, [3, 1]] = [-1.0, 1.0]
+    W[2, 0] = W[3, 3] = W[4, 4] = 1.0
+    assert np.array_equal(m.dense(), W)
+    assert np.array_equal(m.abs().dense(), np.abs(W))
+    E = np.random.default_rng(0).normal(size=(2, 5))
+    assert np.allclose(m.abs().forward(E), E @ np.abs(W).T, rtol=0, atol=1e-15)

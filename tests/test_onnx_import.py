@@ -410,3 +410,60 @@ def test_cli_onnx_accepts_image_points(tmp_path, capsys) -> None:
         assert main(["analyze", str(path), str(pts)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "(n, 40) or (n, 2, 4, 5)" in err[0], err
+
+
+# ------------------------------------------------------------ one-line bugs mutmut found (2026-12-01)
+def _graph(nodes, shape, inits=(), out=("n", "m"), opset: int = 17) -> onnx.ModelProto:
+    """Input ``x`` of shape (n,) + ``shape``; output ``y`` of shape ``out``."""
+    g = helper.make_graph(nodes, "m", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", *shape])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, out)], list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def _flat(node_type: str, shape, inits=(), inputs=("x",), **attrs) -> onnx.ModelProto:
+    """``node_type`` then Flatten; AveragePool's ``dilations`` needs opset 19."""
+    return _graph([helper.make_node(node_type, list(inputs), ["h"], **attrs), helper.make_node("Flatten", ["h"], ["y"])],
+                  shape, inits, opset=19 if "dilations" in attrs else 17)
+
+
+@pytest.mark.parametrize("name, model, shape", [
+    ("Identity", _flat("Identity", (2, 3)), (2, 3)),
+    ("Dropout", _flat("Dropout", (2, 3)), (2, 3)),
+    ("GlobalAveragePool", _flat("GlobalAveragePool", (2, 3, 3)), (2, 3, 3)),
+    ("MaxPool ceil_mode", _flat("MaxPool", (1, 5, 5), kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1), (1, 5, 5)),
+    ("AveragePool ceil_mode", _flat("AveragePool", (1, 5, 5), kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
+     (1, 5, 5)),
+    ("AveragePool dilations 1", _flat("AveragePool", (1, 4, 4), kernel_shape=[2, 2], dilations=[1, 1]), (1, 4, 4)),
+    ("Mul by a (W,) constant, C == W", _flat("Mul", (2, 3, 2), [_init("k", np.array([2.0, -3.0]))], ("x", "k")),
+     (2, 3, 2)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_onnx_paths_match_onnxruntime(tmp_path, name: str, model, shape) -> None:
+    """The engine equals onnxruntime on the file. Each case killed a surviving mutant (mutation run at
+    5ed4d94): Identity / Dropout / GlobalAveragePool ops built with a wrong output name, pooling's
+    ``ceil_mode`` stored under a misspelt key, AveragePool's unit ``dilations`` crashing the dilation test,
+    and a (W,) constant broadcast along the channel axis instead of numpy's last axis."""
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    net = CPANetwork.load(path)
+    X = np.random.default_rng(11).normal(size=(5,) + shape).astype(np.float32)
+    y = _ort(path, X)
+    got = net.forward(X.reshape(5, -1).astype(np.float64))
+    assert got.shape == y.shape
+    assert np.abs(got - y).max() <= F32_TOL * (1 + np.abs(y).max())
+
+
+@pytest.mark.parametrize("model, words", [
+    (_flat("MaxPool", (1, 5, 5), kernel_shape=[3, 3], auto_pad="SAME_UPPER"), "auto_pad"),
+    (_flat("AveragePool", (1, 5, 5), kernel_shape=[2, 2], dilations=[2, 2]), "dilated average pooling"),
+    (_graph([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 1]),
+             helper.make_node("Add", ["r", "t"], ["y"])], (2, 3), out=("n", 2, 3)), "adding values of shapes"),
+])
+def test_onnx_refusals_are_named(tmp_path, model, words: str) -> None:
+    """auto_pad SAME_* (mutant: the attribute read under a misspelt key, so the pads were silently
+    wrong), dilated AveragePool (mutants: the dilation test crashing with a TypeError), and adding two
+    computed values of different shapes but equal size (mutant: the shape test skipped, so they were added
+    in flat order)."""
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    with pytest.raises(NetworkError, match=words):
+        CPANetwork.load(path)
