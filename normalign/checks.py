@@ -193,6 +193,17 @@ def _undecided(spec: CheckSpec, result: CheckResult) -> str:
     return ""
 
 
+def worst_instance(residuals: np.ndarray | list[float], tol: float) -> int:
+    """Index of the instance to report: the largest finite residual, or the first NaN when no finite
+    residual exceeds ``tol`` (a finite counterexample is preferred to a broken computation, and a
+    refutation by NaNs alone stays recognisable: ``run_check`` never lets it pass a planted check)."""
+    r = np.asarray(residuals, dtype=np.float64)
+    nan = np.isnan(r)
+    if nan.any() and not (r[~nan] > tol).any():
+        return int(np.argmax(nan))
+    return int(np.argmax(np.where(nan, -np.inf, r)))
+
+
 def verdict(residuals: np.ndarray | list[float], tol: float, *, instances: int | None = None,
             detail: str = "", counterexample: Callable[[int], dict[str, Any]] | None = None) -> CheckResult:
     """Turn per-instance residuals into a result: refuted at the worst instance above ``tol``.
@@ -204,11 +215,7 @@ def verdict(residuals: np.ndarray | list[float], tol: float, *, instances: int |
     if r.size == 0:
         return CheckResult(Outcome.INCONCLUSIVE, math.nan, 0, "no instances were checked", tolerance=tol)
     bad = ~(r <= tol)  # NaN counts as bad
-    nan = np.isnan(r)
-    if nan.any() and not (bad & ~nan).any():
-        worst_i = int(np.argmax(nan))  # only NaNs are bad (run_check: no refutation for a planted check)
-    else:
-        worst_i = int(np.argmax(np.where(nan, -np.inf, r)))  # the worst finite instance
+    worst_i = worst_instance(r, tol)
     worst = float(r[worst_i])
     n = instances if instances is not None else int(r.size)
     text = f"{detail} (tol {tol:.1e})" if detail else f"tol {tol:.1e}"

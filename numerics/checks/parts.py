@@ -13,9 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
-from normalign.checks import CheckResult, Outcome
+from normalign.checks import CheckResult, Outcome, worst_instance
 
 
 @dataclass
@@ -33,13 +32,8 @@ class Part:
 
     @property
     def worst_index(self) -> int:
-        """The largest finite residual; a NaN only when no finite residual exceeds the tolerance (as
-        ``normalign.checks.verdict``: a finite counterexample is preferred to a broken computation)."""
-        r = np.asarray(self.residuals, dtype=np.float64)
-        nan = np.isnan(r)
-        if nan.any() and not (r[~nan] > self.tol).any():
-            return int(np.argmax(nan))
-        return int(np.argmax(np.where(nan, -np.inf, r)))
+        """The instance to report (``normalign.checks.worst_instance``, the same rule as ``verdict``)."""
+        return worst_instance(self.residuals, self.tol)
 
     @property
     def finite_violation(self) -> bool:
