@@ -26,7 +26,9 @@ from normalign.numerics.tolerances import EXACT_RADIUS_TOL, WITNESS_NORM_RTOL
     (1.0 + 0.5 * WITNESS_NORM_RTOL, "verified"),       # above the witness by less than its rounding
     (1.0 + 2.0 * WITNESS_NORM_RTOL, "inconclusive"),   # a bound above the witness
 ])
-def test_bracket_is_exactly_exact_radius_tol_wide(lower: float, outcome: str) -> None:
+def test_bracket_below_within_exact_radius_tol_above_within_rounding(lower: float, outcome: str) -> None:
+    """A verified radius 1 keeps its outcome when the lower end is within EXACT_RADIUS_TOL below it, or
+    above it by less than WITNESS_NORM_RTOL (rounding of the witness's norm); anything else is inconclusive."""
     res = _bracket(ExactRadius("linf", 1.0, np.zeros(1), "verified", lower=lower))
     assert res.outcome == outcome, res.reason
 
